@@ -1,0 +1,402 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
+)
+
+// Limits on the sizes of free-text fields of an event.
+const (
+	maxNameLen  = 256
+	maxShortLen = 128
+	// maxAmountDigits bounds the integer digits of an amount (a trillion).
+	maxAmountDigits = 12
+	// maxAmountScale bounds the decimal places of an amount.
+	maxAmountScale = 8
+)
+
+// Statuses a payment can be in.
+var knownStatuses = map[string]bool{
+	"": true, "created": true, "pending": true, "sent": true, "delivered": true, "completed": true,
+	"declined": true, "failed": true, "refunded": true, "reversed": true,
+}
+
+// fieldErrors collects every problem of an input before it is reported.
+type fieldErrors []FieldError
+
+func (f *fieldErrors) add(field, format string, args ...any) {
+	*f = append(*f, FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Code: EINVALID, Message: "invalid event", Fields: f}
+}
+
+// wireEvent is the event as it arrives: times and decimals are kept raw so
+// that every malformed one is reported at once instead of aborting decoding.
+type wireEvent struct {
+	ID          string          `json:"id"`
+	Source      string          `json:"source"`
+	Kind        string          `json:"kind"`
+	Status      string          `json:"status"`
+	OccurredAt  json.RawMessage `json:"occurred_at"`
+	Payer       Payer           `json:"payer"`
+	Instrument  *Instrument     `json:"instrument"`
+	Beneficiary Beneficiary     `json:"beneficiary"`
+	Destination *Destination    `json:"destination"`
+	Amount      *wireMoney      `json:"amount"`
+	AmountLocal *wireMoney      `json:"amount_local"`
+	FXRate      json.RawMessage `json:"fx_rate"`
+	DeviceID    string          `json:"device_id"`
+}
+
+type wireMoney struct {
+	Value    json.RawMessage `json:"value"`
+	Currency string          `json:"currency"`
+}
+
+// ParseEvent decodes a canonical event from JSON strictly (unknown fields
+// are refused), normalises it and validates it. The error is an *Error with
+// code EINVALID naming every bad field it could find.
+func ParseEvent(body []byte) (Event, error) {
+	var ev Event
+	var w wireEvent
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return ev, decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return ev, &Error{Code: EINVALID, Message: "invalid JSON", Fields: []FieldError{{Field: "body", Problem: "must hold exactly one JSON object"}}}
+	}
+	var fe fieldErrors
+	ev.ID, ev.Source, ev.Kind, ev.Status = w.ID, w.Source, w.Kind, w.Status
+	ev.Payer, ev.Instrument, ev.Beneficiary, ev.Destination, ev.DeviceID = w.Payer, w.Instrument, w.Beneficiary, w.Destination, w.DeviceID
+	if len(w.OccurredAt) == 0 || string(w.OccurredAt) == "null" {
+		fe.add("occurred_at", "is required")
+	} else if t, ok := parseTime(w.OccurredAt); !ok {
+		fe.add("occurred_at", "must be an RFC 3339 time string")
+	} else {
+		ev.OccurredAt = t
+	}
+	if w.Amount == nil {
+		fe.add("amount", "is required")
+	} else {
+		ev.Amount = parseMoney(&fe, "amount", w.Amount)
+	}
+	if w.AmountLocal != nil {
+		m := parseMoney(&fe, "amount_local", w.AmountLocal)
+		ev.AmountLocal = &m
+	}
+	if len(w.FXRate) > 0 && string(w.FXRate) != "null" {
+		if d, ok := parseDecimal(w.FXRate); !ok {
+			fe.add("fx_rate", "must be a decimal number")
+		} else {
+			ev.FXRate = &d
+		}
+	}
+	if hasCardNumber(body) {
+		fe.add("body", "contains a full card number; send a token, BIN and last4 only")
+	}
+	fe = append(fe, validate(&ev, true)...)
+	return ev, fe.err()
+}
+
+// decodeError turns a JSON decoding error into an EINVALID error naming the field.
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	fe := FieldError{Field: "body", Problem: "is not valid JSON"}
+	switch {
+	case errors.As(err, &syn):
+		fe.Problem = fmt.Sprintf("is not valid JSON at offset %d", syn.Offset)
+	case errors.As(err, &typ):
+		fe = FieldError{Field: typ.Field, Problem: "must be a JSON " + jsonKind(typ.Type.Kind().String())}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		fe.Problem = "is empty or truncated"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		fe = FieldError{Field: name, Problem: "is not a known field"}
+	}
+	return &Error{Code: EINVALID, Message: "invalid event", Fields: []FieldError{fe}, Err: err}
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "struct", "map":
+		return "object"
+	case "slice", "array":
+		return "array"
+	case "int", "int64", "float64", "uint64":
+		return "number"
+	}
+	return k
+}
+
+func parseTime(raw json.RawMessage) (time.Time, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// parseDecimal accepts a JSON string or number holding a finite decimal; it
+// never goes through float.
+func parseDecimal(raw json.RawMessage) (decimal.Decimal, bool) {
+	s := string(raw)
+	if len(s) >= 2 && s[0] == '"' {
+		if json.Unmarshal(raw, &s) != nil {
+			return decimal.Decimal{}, false
+		}
+	}
+	if s == "" || len(s) > 64 || strings.ContainsAny(s, "eE") {
+		return decimal.Decimal{}, false
+	}
+	d, err := decimal.NewFromString(s)
+	return d, err == nil
+}
+
+func parseMoney(fe *fieldErrors, field string, w *wireMoney) Money {
+	m := Money{Currency: w.Currency}
+	if len(w.Value) == 0 || string(w.Value) == "null" {
+		fe.add(field+".value", "is required")
+	} else if d, ok := parseDecimal(w.Value); !ok || !d.IsPositive() {
+		fe.add(field+".value", "must be a positive decimal")
+	} else {
+		m.Value = d
+	}
+	return m
+}
+
+// Validate normalises ev in place (MSISDN to E.164, country and currency
+// codes to upper case) and checks it. Adapters that build events themselves
+// call it; ParseEvent calls it too.
+func Validate(ev *Event) error {
+	return fieldErrors(validate(ev, false)).err()
+}
+
+// validate returns the problems of ev; fromWire says that ParseEvent already
+// checked the presence and form of occurred_at and the amounts' values.
+func validate(ev *Event, fromWire bool) fieldErrors {
+	var fe fieldErrors
+	switch {
+	case ev.ID == "":
+		fe.add("id", "is required")
+	case len(ev.ID) > MaxEventIDLen:
+		fe.add("id", "must be at most %d characters", MaxEventIDLen)
+	case !printable(ev.ID):
+		fe.add("id", "must be printable text without spaces")
+	}
+	switch ev.Source {
+	case SourceAPI, SourceUpay, SourceAnjirpay, SourceUpmobile, SourceUzum, SourceTelecom:
+	case "":
+		fe.add("source", "is required")
+	default:
+		fe.add("source", "must be one of api, upay, anjirpay, upmobile, uzum, telecom")
+	}
+	switch ev.Kind {
+	case KindRecharge, KindTransfer, KindBillPayment:
+	case "":
+		fe.add("kind", "is required")
+	default:
+		fe.add("kind", "must be one of recharge, transfer, bill_payment")
+	}
+	if !knownStatuses[ev.Status] {
+		fe.add("status", "is not a known status")
+	}
+	if ev.OccurredAt.IsZero() && !fromWire {
+		fe.add("occurred_at", "is required")
+	}
+	ev.OccurredAt = ev.OccurredAt.UTC()
+	checkText(&fe, "payer.id", ev.Payer.ID, maxShortLen, true)
+	checkText(&fe, "payer.name", ev.Payer.Name, maxNameLen, false)
+	checkCountry(&fe, "payer.country", &ev.Payer.Country)
+	checkText(&fe, "payer.kyc_level", ev.Payer.KYCLevel, 16, false)
+	if in := ev.Instrument; in != nil {
+		checkText(&fe, "instrument.type", in.Type, 32, false)
+		checkText(&fe, "instrument.brand", in.Brand, 32, false)
+		if in.BIN != "" && (!allDigits(in.BIN) || len(in.BIN) < 6 || len(in.BIN) > 8) {
+			fe.add("instrument.bin", "must be 6 to 8 digits")
+		}
+		if in.Last4 != "" && (!allDigits(in.Last4) || len(in.Last4) != 4) {
+			fe.add("instrument.last4", "must be 4 digits")
+		}
+		checkCountry(&fe, "instrument.bin_country", &in.BINCountry)
+		checkText(&fe, "instrument.token", in.Token, maxShortLen, false)
+	}
+	b := &ev.Beneficiary
+	if b.MSISDN == "" && b.CardMasked == "" && b.Account == "" {
+		fe.add("beneficiary", "needs at least one of msisdn, card_masked, account")
+	}
+	if b.MSISDN != "" {
+		region := ""
+		if ev.Destination != nil {
+			region = strings.ToUpper(ev.Destination.Country)
+		}
+		if n, ok := NormalizeMSISDN(b.MSISDN, region); ok {
+			b.MSISDN = n
+		} else {
+			fe.add("beneficiary.msisdn", "must be a phone number in E.164 form, e.g. +998901234567")
+		}
+	}
+	checkText(&fe, "beneficiary.name", b.Name, maxNameLen, false)
+	checkText(&fe, "beneficiary.card_masked", b.CardMasked, 32, false)
+	checkText(&fe, "beneficiary.account", b.Account, maxShortLen, false)
+	if d := ev.Destination; d != nil {
+		checkCountry(&fe, "destination.country", &d.Country)
+		checkText(&fe, "destination.operator", d.Operator, 32, false)
+		d.Operator = strings.ToLower(d.Operator)
+	}
+	checkMoney(&fe, "amount", &ev.Amount, fromWire)
+	if ev.AmountLocal != nil {
+		checkMoney(&fe, "amount_local", ev.AmountLocal, fromWire)
+	}
+	if ev.FXRate != nil && !ev.FXRate.IsPositive() {
+		fe.add("fx_rate", "must be a positive decimal")
+	}
+	checkText(&fe, "device_id", ev.DeviceID, maxShortLen, false)
+	if f := cardNumberField(ev); f != "" {
+		fe.add(f, "contains a full card number; send a token, BIN and last4 only")
+	}
+	return fe
+}
+
+func checkText(fe *fieldErrors, field, s string, max int, required bool) {
+	switch {
+	case s == "" && required:
+		fe.add(field, "is required")
+	case len(s) > max:
+		fe.add(field, "must be at most %d bytes", max)
+	case !utf8.ValidString(s):
+		fe.add(field, "must be valid UTF-8")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		fe.add(field, "must not contain control characters")
+	}
+}
+
+func checkCountry(fe *fieldErrors, field string, c *string) {
+	if *c == "" {
+		return
+	}
+	if len(*c) != 2 {
+		fe.add(field, "must be an ISO 3166-1 alpha-2 country code")
+		return
+	}
+	r, err := language.ParseRegion(*c)
+	if err != nil || !r.IsCountry() {
+		fe.add(field, "must be an ISO 3166-1 alpha-2 country code")
+		return
+	}
+	*c = r.String()
+}
+
+// checkMoney checks m; valueChecked skips the positivity check that the
+// wire decoding made already.
+func checkMoney(fe *fieldErrors, field string, m *Money, valueChecked bool) {
+	switch {
+	case m.Value.IsZero() && valueChecked:
+	case !m.Value.IsPositive():
+		fe.add(field+".value", "must be a positive decimal")
+	case m.Value.Exponent() < -maxAmountScale:
+		fe.add(field+".value", "must have at most %d decimal places", maxAmountScale)
+	case len(m.Value.Truncate(0).String()) > maxAmountDigits:
+		fe.add(field+".value", "must be below 10^%d", maxAmountDigits)
+	}
+	if !ValidCurrency(m.Currency) {
+		fe.add(field+".currency", "must be an ISO 4217 currency code, e.g. USD")
+	}
+}
+
+// ValidCurrency reports whether code is an upper-case ISO 4217 code of a
+// real currency.
+func ValidCurrency(code string) bool {
+	if len(code) != 3 || strings.ToUpper(code) != code || code[0] == 'X' && code != "XOF" && code != "XAF" && code != "XCD" && code != "XPF" {
+		return false
+	}
+	_, err := currency.ParseISO(code)
+	return err == nil
+}
+
+// NormalizeMSISDN returns s as an E.164 number ("+998901234567"). Spaces,
+// dashes and brackets are ignored; a number without "+" is read as
+// international first and, failing that, as national in region.
+func NormalizeMSISDN(s, region string) (string, bool) {
+	if len(s) > 32 {
+		return "", false
+	}
+	parse := func(text, region string) (*phonenumbers.PhoneNumber, bool) {
+		n, err := phonenumbers.Parse(text, region)
+		return n, err == nil && phonenumbers.IsPossibleNumber(n)
+	}
+	e164 := func(n *phonenumbers.PhoneNumber) string { return phonenumbers.Format(n, phonenumbers.E164) }
+	t := strings.TrimSpace(s)
+	switch {
+	case strings.HasPrefix(t, "+"):
+	case strings.HasPrefix(t, "00"):
+		t = "+" + t[2:]
+	default:
+		// Without a "+": a valid national number of the destination
+		// region wins, then the digits read as international.
+		if region != "" {
+			if n, ok := parse(t, region); ok && phonenumbers.IsValidNumber(n) {
+				return e164(n), true
+			}
+		}
+		if t != "" && t[0] >= '1' && t[0] <= '9' {
+			if n, ok := parse("+"+t, ""); ok {
+				return e164(n), true
+			}
+		}
+		if region == "" {
+			return "", false
+		}
+		n, ok := parse(t, region)
+		if !ok {
+			return "", false
+		}
+		return e164(n), true
+	}
+	n, ok := parse(t, "")
+	if !ok {
+		return "", false
+	}
+	return e164(n), true
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,195 @@
+package engine_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/qorovul/qorovul/engine"
+)
+
+const validEvent = `{
+  "id": "tx_92f1", "source": "upay", "kind": "recharge", "status": "created",
+  "occurred_at": "2026-04-22T17:08:14Z",
+  "payer": {"id": "usr_18429", "name": "John Smith", "country": "US", "kyc_level": "L1"},
+  "instrument": {"type": "card", "brand": "visa", "bin": "424242", "last4": "4242", "bin_country": "US", "token": "tok_8a1c"},
+  "beneficiary": {"msisdn": "+998901234567", "name": "Alisher Karimov"},
+  "destination": {"country": "UZ", "operator": "ucell"},
+  "amount": {"value": "10.00", "currency": "USD"},
+  "amount_local": {"value": "125400.00", "currency": "UZS"}, "fx_rate": "12540.00",
+  "device_id": "9f2e-c1"
+}`
+
+// withField returns validEvent with one field set (path a.b) to raw JSON, or removed if raw is "".
+func withField(t *testing.T, path, raw string) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(validEvent), &m); err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(path, ".")
+	obj := m
+	for _, p := range parts[:len(parts)-1] {
+		obj = obj[p].(map[string]any)
+	}
+	last := parts[len(parts)-1]
+	if raw == "" {
+		delete(obj, last)
+	} else {
+		var v any
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			t.Fatal(err)
+		}
+		obj[last] = v
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func MustParseEvent(t testing.TB, body []byte) engine.Event {
+	t.Helper()
+	ev, err := engine.ParseEvent(body)
+	if err != nil {
+		t.Fatalf("ParseEvent: %v (fields %v)", err, engine.ErrorFields(err))
+	}
+	return ev
+}
+
+func TestParseEvent(t *testing.T) {
+	t.Run("Valid", func(t *testing.T) {
+		ev := MustParseEvent(t, []byte(validEvent))
+		if ev.ID != "tx_92f1" || ev.Amount.Value.String() != "10" || ev.Amount.Currency != "USD" {
+			t.Fatalf("got %+v", ev)
+		}
+		if ev.FXRate == nil || ev.FXRate.String() != "12540" || ev.AmountLocal.Value.String() != "125400" {
+			t.Fatalf("fx/local: %+v %+v", ev.FXRate, ev.AmountLocal)
+		}
+		if got := ev.OccurredAt.Format("2006-01-02T15:04:05Z07:00"); got != "2026-04-22T17:08:14Z" {
+			t.Fatalf("occurred_at %s", got)
+		}
+	})
+	t.Run("NumberAmountIsExact", func(t *testing.T) {
+		ev := MustParseEvent(t, withField(t, "amount.value", "0.1"))
+		if ev.Amount.Value.String() != "0.1" {
+			t.Fatalf("amount %s", ev.Amount.Value)
+		}
+	})
+	t.Run("MSISDNNormalised", func(t *testing.T) {
+		for _, in := range []string{`"998901234567"`, `"+998 90 123-45-67"`, `"00998901234567"`, `"(90) 123 45 67"`} {
+			ev := MustParseEvent(t, withField(t, "beneficiary.msisdn", in))
+			if ev.Beneficiary.MSISDN != "+998901234567" {
+				t.Errorf("%s -> %q", in, ev.Beneficiary.MSISDN)
+			}
+		}
+	})
+	t.Run("CountryUpperCased", func(t *testing.T) {
+		ev := MustParseEvent(t, withField(t, "payer.country", `"ru"`))
+		if ev.Payer.Country != "RU" {
+			t.Fatalf("country %q", ev.Payer.Country)
+		}
+	})
+}
+
+func TestParseEventErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, raw, field string
+	}{
+		{"ErrIDMissing", "id", "", "id"},
+		{"ErrIDTooLong", "id", `"` + strings.Repeat("x", 129) + `"`, "id"},
+		{"ErrSourceUnknown", "source", `"paypal"`, "source"},
+		{"ErrKindMissing", "kind", "", "kind"},
+		{"ErrKindUnknown", "kind", `"loan"`, "kind"},
+		{"ErrOccurredAtMissing", "occurred_at", "", "occurred_at"},
+		{"ErrOccurredAtNotRFC3339", "occurred_at", `"22/04/2026 17:08"`, "occurred_at"},
+		{"ErrOccurredAtNumber", "occurred_at", `1713805694`, "occurred_at"},
+		{"ErrPayerIDMissing", "payer.id", "", "payer.id"},
+		{"ErrAmountMissing", "amount", "", "amount"},
+		{"ErrAmountNegative", "amount.value", `"-5.00"`, "amount.value"},
+		{"ErrAmountZero", "amount.value", `"0"`, "amount.value"},
+		{"ErrAmountNotDecimal", "amount.value", `"ten"`, "amount.value"},
+		{"ErrAmountExponent", "amount.value", `"1e3"`, "amount.value"},
+		{"ErrAmountHuge", "amount.value", `"10000000000000"`, "amount.value"},
+		{"ErrAmountTooPrecise", "amount.value", `"1.000000001"`, "amount.value"},
+		{"ErrCurrencyUnknown", "amount.currency", `"ABC"`, "amount.currency"},
+		{"ErrCurrencyLowerCase", "amount.currency", `"usd"`, "amount.currency"},
+		{"ErrLocalAmountBad", "amount_local.value", `"-1"`, "amount_local.value"},
+		{"ErrFXRateBad", "fx_rate", `"x"`, "fx_rate"},
+		{"ErrMSISDNBad", "beneficiary.msisdn", `"hello"`, "beneficiary.msisdn"},
+		{"ErrMSISDNShort", "beneficiary.msisdn", `"+99890"`, "beneficiary.msisdn"},
+		{"ErrNoBeneficiary", "beneficiary", `{"name": "A B"}`, "beneficiary"},
+		{"ErrCountryNotISO", "payer.country", `"USA"`, "payer.country"},
+		{"ErrCountryUnknown", "destination.country", `"ZZ"`, "destination.country"},
+		{"ErrBINBad", "instrument.bin", `"42"`, "instrument.bin"},
+		{"ErrLast4Bad", "instrument.last4", `"42a2"`, "instrument.last4"},
+		{"ErrUnknownField", "colour", `"red"`, "colour"},
+		{"ErrWrongType", "payer.id", `42`, "payer.id"},
+		{"ErrCardNumberInName", "beneficiary.name", `"4111 1111 1111 1111"`, "body"},
+		{"ErrCardNumberInToken", "instrument.token", `"4242424242424242"`, "body"},
+		{"ErrCardNumberDashed", "device_id", `"5500-0000-0000-0004"`, "body"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := engine.ParseEvent(withField(t, tc.path, tc.raw))
+			if engine.ErrorCode(err) != engine.EINVALID {
+				t.Fatalf("code %q, err %v", engine.ErrorCode(err), err)
+			}
+			var found []string
+			for _, f := range engine.ErrorFields(err) {
+				found = append(found, f.Field+": "+f.Problem)
+				if f.Field == tc.field && f.Problem != "" {
+					return
+				}
+			}
+			t.Fatalf("no problem reported for %s; got %v", tc.field, found)
+		})
+	}
+	t.Run("EveryFieldAtOnce", func(t *testing.T) {
+		body := `{"id": "", "source": "x", "kind": "y", "occurred_at": "soon", "payer": {},
+		  "beneficiary": {}, "amount": {"value": "-1", "currency": "usd"}}`
+		_, err := engine.ParseEvent([]byte(body))
+		want := map[string]bool{"id": true, "source": true, "kind": true, "occurred_at": true, "payer.id": true,
+			"beneficiary": true, "amount.value": true, "amount.currency": true}
+		for _, f := range engine.ErrorFields(err) {
+			delete(want, f.Field)
+		}
+		if len(want) > 0 {
+			t.Fatalf("not reported: %v (all: %v)", want, engine.ErrorFields(err))
+		}
+	})
+	t.Run("NotACardNumber", func(t *testing.T) {
+		// 16 digits failing Luhn, and a 12-digit phone number, are fine.
+		MustParseEvent(t, withField(t, "device_id", `"4242424242424241"`))
+	})
+	t.Run("ErrTrailingData", func(t *testing.T) {
+		if _, err := engine.ParseEvent([]byte(validEvent + `{}`)); engine.ErrorCode(err) != engine.EINVALID {
+			t.Fatalf("err %v", err)
+		}
+	})
+}
+
+func FuzzParseEvent(f *testing.F) {
+	f.Add([]byte(validEvent))
+	f.Add([]byte(`{"id":"a","amount":{"value":1e400}}`))
+	f.Add([]byte(`{"beneficiary":{"msisdn":"+99890 1234 567 8901 2345"}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ev, err := engine.ParseEvent(body)
+		if err != nil {
+			if engine.ErrorCode(err) != engine.EINVALID || len(engine.ErrorFields(err)) == 0 {
+				t.Fatalf("error without fields: %v", err)
+			}
+			return
+		}
+		// A valid event survives a round trip and validates again unchanged.
+		b, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev2, err := engine.ParseEvent(b)
+		if err != nil {
+			t.Fatalf("round trip of %s: %v %v", b, err, engine.ErrorFields(err))
+		}
+		if ev2.ID != ev.ID || !ev2.Amount.Value.Equal(ev.Amount.Value) || ev2.Beneficiary.MSISDN != ev.Beneficiary.MSISDN {
+			t.Fatalf("round trip changed the event: %+v vs %+v", ev, ev2)
+		}
+	})
+}
