@@ -1,0 +1,79 @@
+package engine
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+)
+
+//go:embed fxrates.json
+var defaultRatesJSON []byte
+
+// Rates is a table of units of each currency per one US dollar, used to put
+// amounts on one scale for the amount windows.
+type Rates struct {
+	AsOf  string                     `json:"as_of"`
+	Note  string                     `json:"note,omitempty"`
+	Rates map[string]decimal.Decimal `json:"rates"`
+}
+
+// DefaultRates returns the indicative table shipped with Qorovul.
+func DefaultRates() Rates {
+	r, err := ParseRates(defaultRatesJSON)
+	if err != nil {
+		panic("engine: shipped fxrates.json is broken: " + err.Error())
+	}
+	return r
+}
+
+// ParseRates reads a rate table from JSON ({"as_of": …, "rates": {"RUB": "81.0"}}).
+func ParseRates(b []byte) (Rates, error) {
+	var r Rates
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("parse fx rates: %w", err)
+	}
+	for c, v := range r.Rates {
+		if !ValidCurrency(c) {
+			return r, fmt.Errorf("parse fx rates: %q is not an ISO 4217 code", c)
+		}
+		if !v.IsPositive() {
+			return r, fmt.Errorf("parse fx rates: rate of %s must be positive", c)
+		}
+	}
+	return r, nil
+}
+
+var usdScale = decimal.New(1, 6)
+
+// AmountUSD returns the event's amount in US dollars: the amount itself when
+// it is in USD, else amount_local when that is in USD (the event's own
+// conversion at its fx_rate), else the amount divided by the table's rate,
+// rounded to a millionth of a dollar. A currency missing from the table is
+// an EINVALID error on amount.currency: guessing would fail open.
+func (r Rates) AmountUSD(ev *Event) (decimal.Decimal, error) {
+	a := ev.Amount
+	switch {
+	case a.Currency == "USD":
+		return a.Value, nil
+	case ev.AmountLocal != nil && ev.AmountLocal.Currency == "USD":
+		return ev.AmountLocal.Value, nil
+	}
+	rate, ok := r.Rates[a.Currency]
+	if !ok {
+		return decimal.Decimal{}, &Error{Code: EINVALID, Message: "invalid event",
+			Fields: []FieldError{{Field: "amount.currency", Problem: "has no USD rate configured"}}}
+	}
+	return a.Value.DivRound(rate, 6), nil
+}
+
+// microUSD converts a dollar amount to whole millionths of a dollar.
+func microUSD(d decimal.Decimal) int64 {
+	return d.Mul(usdScale).Round(0).IntPart()
+}
+
+// fromMicroUSD is the inverse of microUSD.
+func fromMicroUSD(m int64) decimal.Decimal {
+	return decimal.New(m, -6)
+}

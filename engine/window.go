@@ -1,0 +1,327 @@
+package engine
+
+import (
+	"hash/maphash"
+	"slices"
+	"time"
+)
+
+// Window lengths.
+const (
+	window1h  = int64(time.Hour / time.Millisecond)
+	window24h = int64(24 * time.Hour / time.Millisecond)
+	window7d  = int64(7 * 24 * time.Hour / time.Millisecond)
+	// Retention is how far behind the newest event time window state is kept.
+	Retention = 7 * 24 * time.Hour
+)
+
+// DefaultMaxEventsPerKey bounds the events one payer, number or instrument
+// keeps in its 7-day window, and so the memory it takes. Past it the oldest
+// events are dropped and the features are flagged as saturated (lower bounds).
+const DefaultMaxEventsPerKey = 4096
+
+// sweepEvery is how many applied events pass between sweeps of idle keys.
+const sweepEvery = 1 << 16
+
+// WindowEvent is what the windows need of one event.
+type WindowEvent struct {
+	At       int64 // occurred_at, Unix milliseconds
+	PayerID  string
+	MSISDN   string
+	Token    string
+	MicroUSD int64
+}
+
+type payerEntry struct {
+	at     int64
+	usd    int64
+	number uint64 // hash of the beneficiary MSISDN, 0 if none
+}
+
+type memberEntry struct {
+	at     int64
+	member uint64 // hash of the payer id
+}
+
+type payerWindow struct {
+	entries        []payerEntry // sorted by at
+	saturatedUntil int64
+}
+
+type setWindow struct {
+	entries        []memberEntry // sorted by at
+	saturatedUntil int64
+}
+
+// Windows holds the event-time window state of every payer, beneficiary
+// number and instrument token seen in the last 7 days of event time. Each
+// feature of an event aggregates the events already applied whose occurred_at
+// lies in (t-window, t], the event itself included, so events that arrive
+// out of order count where their time puts them, and replaying the same
+// events in the same order gives the same features.
+//
+// Windows is not safe for concurrent use: the pipeline's sequencer owns it.
+// Distinct counts compare 64-bit hashes of the ids.
+type Windows struct {
+	payers  map[string]*payerWindow
+	numbers map[string]*setWindow
+	tokens  map[string]*setWindow
+	high    int64 // newest occurred_at applied
+	max     int
+	seed    maphash.Seed
+	scratch []uint64
+	table   []uint64
+	applied int
+}
+
+// NewWindows returns empty windows keeping at most maxPerKey events per key
+// (DefaultMaxEventsPerKey if maxPerKey <= 0).
+func NewWindows(maxPerKey int) *Windows {
+	if maxPerKey <= 0 {
+		maxPerKey = DefaultMaxEventsPerKey
+	}
+	return &Windows{
+		payers:  make(map[string]*payerWindow),
+		numbers: make(map[string]*setWindow),
+		tokens:  make(map[string]*setWindow),
+		max:     maxPerKey,
+		seed:    maphash.MakeSeed(),
+	}
+}
+
+func (w *Windows) hash(s string) uint64 {
+	if s == "" {
+		return 0
+	}
+	h := maphash.String(w.seed, s)
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// Apply adds e to the windows and returns the features of e.
+func (w *Windows) Apply(e WindowEvent) Features {
+	late := w.Add(e)
+	t := e.At
+	var f Features
+	pw := w.payers[e.PayerID]
+	lo7 := after(pw.entries, t-window7d)
+	hi := after(pw.entries, t)
+	es := pw.entries[lo7:hi]
+	var sum1h, sum24h, sum7d int64
+	nums24 := w.scratch[:0]
+	for i := range es {
+		x := &es[i]
+		sum7d += x.usd
+		f.PayerCount7d++
+		if x.at > t-window24h {
+			sum24h += x.usd
+			f.PayerCount24h++
+			if x.at > t-window1h {
+				sum1h += x.usd
+				f.PayerCount1h++
+			}
+		}
+		if x.number != 0 {
+			nums24 = append(nums24, x.number)
+		}
+	}
+	f.PayerDistinctMSISDN7d = w.distinct(nums24)
+	nums24 = nums24[:0]
+	for i := range es {
+		if x := &es[i]; x.number != 0 && x.at > t-window24h {
+			nums24 = append(nums24, x.number)
+		}
+	}
+	f.PayerDistinctMSISDN24h = w.distinct(nums24)
+	f.AmountUSD = fromMicroUSD(e.MicroUSD)
+	f.PayerAmountUSD1h = fromMicroUSD(sum1h)
+	f.PayerAmountUSD24h = fromMicroUSD(sum24h)
+	f.PayerAmountUSD7d = fromMicroUSD(sum7d)
+	f.Saturated = late || pw.saturatedUntil > t
+	if e.MSISDN != "" {
+		sw := w.numbers[e.MSISDN]
+		f.MSISDNDistinctPayers24h = w.distinctMembers(sw, t)
+		f.Saturated = f.Saturated || sw.saturatedUntil > t
+	}
+	if e.Token != "" {
+		sw := w.tokens[e.Token]
+		f.InstrumentDistinctPayers24h = w.distinctMembers(sw, t)
+		f.Saturated = f.Saturated || sw.saturatedUntil > t
+	}
+	w.scratch = nums24[:0]
+	return f
+}
+
+func (w *Windows) distinctMembers(sw *setWindow, t int64) int {
+	lo := afterM(sw.entries, t-window24h)
+	hi := afterM(sw.entries, t)
+	ms := w.scratch[:0]
+	for _, x := range sw.entries[lo:hi] {
+		ms = append(ms, x.member)
+	}
+	n := w.distinct(ms)
+	w.scratch = ms[:0]
+	return n
+}
+
+// Add inserts e into the windows without computing features (used to
+// rebuild state at start-up). It reports whether e is older than the
+// retained state, so that its features would be incomplete.
+func (w *Windows) Add(e WindowEvent) (late bool) {
+	if e.At > w.high {
+		w.high = e.At
+	}
+	cutoff := w.high - window7d
+	late = e.At <= cutoff
+	w.applied++
+	if w.applied%sweepEvery == 0 {
+		w.sweep(cutoff)
+	}
+
+	pw := w.payers[e.PayerID]
+	if pw == nil {
+		pw = &payerWindow{}
+		w.payers[e.PayerID] = pw
+	}
+	pw.entries = pruneP(pw.entries, cutoff)
+	if len(pw.entries) >= w.max {
+		pw.saturatedUntil = max(pw.saturatedUntil, pw.entries[0].at+window7d)
+		pw.entries = slices.Delete(pw.entries, 0, 1)
+	}
+	i := after(pw.entries, e.At)
+	pw.entries = slices.Insert(pw.entries, i, payerEntry{at: e.At, usd: e.MicroUSD, number: w.hash(e.MSISDN)})
+
+	payer := w.hash(e.PayerID)
+	if e.MSISDN != "" {
+		w.addMember(w.numbers, e.MSISDN, e.At, payer, cutoff)
+	}
+	if e.Token != "" {
+		w.addMember(w.tokens, e.Token, e.At, payer, cutoff)
+	}
+	return late
+}
+
+func (w *Windows) addMember(m map[string]*setWindow, key string, at int64, member uint64, cutoff int64) {
+	sw := m[key]
+	if sw == nil {
+		sw = &setWindow{}
+		m[key] = sw
+	}
+	// Kept as long as the payers' entries, so that an event up to 7 days
+	// late still sees the complete 24 hours before it.
+	sw.entries = pruneM(sw.entries, cutoff)
+	if len(sw.entries) >= w.max {
+		sw.saturatedUntil = max(sw.saturatedUntil, sw.entries[0].at+window24h)
+		sw.entries = slices.Delete(sw.entries, 0, 1)
+	}
+	i := afterM(sw.entries, at)
+	sw.entries = slices.Insert(sw.entries, i, memberEntry{at: at, member: member})
+}
+
+// sweep drops the keys whose events are all older than cutoff.
+func (w *Windows) sweep(cutoff int64) {
+	for k, pw := range w.payers {
+		if pw.entries = pruneP(pw.entries, cutoff); len(pw.entries) == 0 && pw.saturatedUntil <= w.high {
+			delete(w.payers, k)
+		}
+	}
+	for _, m := range []map[string]*setWindow{w.numbers, w.tokens} {
+		for k, sw := range m {
+			if sw.entries = pruneM(sw.entries, cutoff); len(sw.entries) == 0 && sw.saturatedUntil <= w.high {
+				delete(m, k)
+			}
+		}
+	}
+}
+
+// Keys returns the number of payers, numbers and tokens held.
+func (w *Windows) Keys() (payers, numbers, tokens int) {
+	return len(w.payers), len(w.numbers), len(w.tokens)
+}
+
+// High returns the newest event time applied, in Unix milliseconds.
+func (w *Windows) High() int64 { return w.high }
+
+func pruneP(es []payerEntry, cutoff int64) []payerEntry {
+	n := after(es, cutoff)
+	if n == 0 {
+		return es
+	}
+	if len(es) == n {
+		return es[:0]
+	}
+	return slices.Delete(es, 0, n)
+}
+
+func pruneM(es []memberEntry, cutoff int64) []memberEntry {
+	n := afterM(es, cutoff)
+	if n == 0 {
+		return es
+	}
+	if len(es) == n {
+		return es[:0]
+	}
+	return slices.Delete(es, 0, n)
+}
+
+// after returns the first index of es whose at is > t. A window (t-W, t]
+// is es[after(t-W):after(t)].
+func after(es []payerEntry, t int64) int {
+	i, _ := slices.BinarySearchFunc(es, t+1, func(e payerEntry, t int64) int { return cmp64(e.at, t) })
+	return i
+}
+
+func afterM(es []memberEntry, t int64) int {
+	i, _ := slices.BinarySearchFunc(es, t+1, func(e memberEntry, t int64) int { return cmp64(e.at, t) })
+	return i
+}
+
+func cmp64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// distinct counts the distinct non-zero values of xs in O(len(xs)) with an
+// open-addressing set kept in w.table between calls.
+func (w *Windows) distinct(xs []uint64) int {
+	switch len(xs) {
+	case 0, 1:
+		return len(xs)
+	case 2:
+		if xs[0] == xs[1] {
+			return 1
+		}
+		return 2
+	}
+	size := 8
+	for size < 2*len(xs) {
+		size <<= 1
+	}
+	if cap(w.table) < size {
+		w.table = make([]uint64, size)
+	}
+	tab := w.table[:size]
+	clear(tab)
+	mask := uint64(size - 1)
+	n := 0
+	for _, x := range xs {
+		for i := x & mask; ; i = (i + 1) & mask {
+			if tab[i] == x {
+				break
+			}
+			if tab[i] == 0 {
+				tab[i] = x
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
