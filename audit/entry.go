@@ -1,0 +1,274 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// TimeLayout is the canonical layout of every time in entries and checkpoints.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// ZeroHash is the previous hash of the first entry of every chain.
+const ZeroHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// MaxKindLen bounds Entry.Kind.
+const MaxKindLen = 64
+
+// Entry is one link of a ledger. Callers fill Kind, Subject, Actor and
+// Payload; the ledger fills Seq, Time, PrevHash and Hash.
+type Entry struct {
+	Seq      uint64          `json:"seq"`
+	Time     time.Time       `json:"time"`
+	Kind     string          `json:"kind"`
+	Subject  string          `json:"subject"`
+	Actor    string          `json:"actor,omitempty"`
+	Payload  json.RawMessage `json:"payload"`
+	PrevHash string          `json:"prev_hash"`
+	Hash     string          `json:"hash"`
+}
+
+// Head is the last committed link of a ledger: Seq 0 and ZeroHash when empty.
+type Head struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// MarshalJSON writes the entry in its stored, canonical form (see the package
+// documentation), so json.Marshal of an Entry gives one JSONL export line.
+func (e Entry) MarshalJSON() ([]byte, error) {
+	return appendStored(nil, &e, e.Hash), nil
+}
+
+// canonical returns C(e): the canonical bytes without the hash.
+func canonical(dst []byte, e *Entry) []byte {
+	dst = append(dst, `{"seq":`...)
+	dst = strconv.AppendUint(dst, e.Seq, 10)
+	dst = append(dst, `,"time":"`...)
+	dst = e.Time.UTC().AppendFormat(dst, TimeLayout)
+	dst = append(dst, `","kind":`...)
+	dst = appendString(dst, e.Kind)
+	dst = append(dst, `,"subject":`...)
+	dst = appendString(dst, e.Subject)
+	if e.Actor != "" {
+		dst = append(dst, `,"actor":`...)
+		dst = appendString(dst, e.Actor)
+	}
+	dst = append(dst, `,"payload":`...)
+	if len(e.Payload) == 0 {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, e.Payload...)
+	}
+	dst = append(dst, `,"prev_hash":`...)
+	dst = appendString(dst, e.PrevHash)
+	return append(dst, '}')
+}
+
+// appendStored appends C(e) with the hash member before the closing brace.
+func appendStored(dst []byte, e *Entry, hash string) []byte {
+	dst = canonical(dst, e)
+	dst = dst[:len(dst)-1]
+	dst = append(dst, `,"hash":`...)
+	dst = appendString(dst, hash)
+	return append(dst, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string under the package's minimal escaping
+// rule: '"', '\' and bytes below 0x20 are escaped, nothing else.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// chainHash returns hex(SHA-256(raw(prev) || c)).
+func chainHash(prev string, c []byte) (string, error) {
+	var raw [sha256.Size]byte
+	if len(prev) != hex.EncodedLen(sha256.Size) {
+		return "", fmt.Errorf("prev hash %q: want %d hex digits", prev, hex.EncodedLen(sha256.Size))
+	}
+	if _, err := hex.Decode(raw[:], []byte(prev)); err != nil {
+		return "", fmt.Errorf("prev hash %q: %w", prev, err)
+	}
+	h := sha256.New()
+	h.Write(raw[:])
+	h.Write(c)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])), nil
+}
+
+// isLowerHex reports whether s is 64 lowercase hex digits.
+func isLowerHex(s string) bool {
+	if len(s) != len(ZeroHash) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// storedEntry is the wire shape used to parse a stored value or JSONL line.
+// Pointers tell a missing member from a zero one.
+type storedEntry struct {
+	Seq      *uint64         `json:"seq"`
+	Time     *string         `json:"time"`
+	Kind     *string         `json:"kind"`
+	Subject  *string         `json:"subject"`
+	Actor    *string         `json:"actor"`
+	Payload  json.RawMessage `json:"payload"` // a JSON null arrives as "null"
+	PrevHash *string         `json:"prev_hash"`
+	Hash     *string         `json:"hash"`
+}
+
+// decodeStored parses one stored value or JSONL line strictly: every member
+// present, the hash recomputed, and re-encoding must give back the same bytes.
+// It does not check the link to the previous entry.
+func decodeStored(b []byte) (Entry, error) {
+	var w storedEntry
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return Entry{}, fmt.Errorf("parse entry: %w", err)
+	}
+	if dec.More() {
+		return Entry{}, errors.New("parse entry: data after the object")
+	}
+	switch {
+	case w.Seq == nil:
+		return Entry{}, errors.New("entry has no seq")
+	case w.Time == nil:
+		return Entry{}, errors.New("entry has no time")
+	case w.Kind == nil:
+		return Entry{}, errors.New("entry has no kind")
+	case w.Subject == nil:
+		return Entry{}, errors.New("entry has no subject")
+	case len(w.Payload) == 0:
+		return Entry{}, errors.New("entry has no payload")
+	case w.PrevHash == nil:
+		return Entry{}, errors.New("entry has no prev_hash")
+	case w.Hash == nil:
+		return Entry{}, errors.New("entry has no hash")
+	}
+	t, err := time.Parse(TimeLayout, *w.Time)
+	if err != nil {
+		return Entry{}, fmt.Errorf("entry time: %w", err)
+	}
+	e := Entry{
+		Seq:      *w.Seq,
+		Time:     t,
+		Kind:     *w.Kind,
+		Subject:  *w.Subject,
+		Payload:  w.Payload,
+		PrevHash: *w.PrevHash,
+		Hash:     *w.Hash,
+	}
+	if w.Actor != nil {
+		e.Actor = *w.Actor
+	}
+	if err := checkEntry(&e, b); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
+
+// checkEntry checks a parsed entry against the bytes it came from (nil to skip
+// the byte comparison) and recomputes its hash.
+func checkEntry(e *Entry, b []byte) error {
+	if e.Seq == 0 {
+		return errors.New("entry seq is 0")
+	}
+	if !isLowerHex(e.PrevHash) {
+		return errors.New("entry prev_hash is not 64 lowercase hex digits")
+	}
+	if !isLowerHex(e.Hash) {
+		return errors.New("entry hash is not 64 lowercase hex digits")
+	}
+	for _, s := range [...]string{e.Kind, e.Subject, e.Actor} {
+		if !utf8.ValidString(s) {
+			return errors.New("entry has a string that is not valid UTF-8")
+		}
+	}
+	if !isCompactJSON(e.Payload) {
+		return errors.New("entry payload is not compact JSON")
+	}
+	c := canonical(make([]byte, 0, 256+len(e.Payload)), e)
+	if b != nil {
+		want := appendStored(nil, e, e.Hash)
+		if !bytes.Equal(want, b) {
+			return errors.New("entry is not in canonical form")
+		}
+	}
+	sum, err := chainHash(e.PrevHash, c)
+	if err != nil {
+		return err
+	}
+	if sum != e.Hash {
+		return fmt.Errorf("entry hash %.12s… does not match its content (recomputed %.12s…)", e.Hash, sum)
+	}
+	return nil
+}
+
+// validKind reports whether k is a usable entry kind: 1–64 of a-z 0-9 . _ -
+func validKind(k string) bool {
+	if k == "" || len(k) > MaxKindLen {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// compactPayload validates p as one JSON value and returns it without
+// insignificant whitespace; empty becomes null.
+func compactPayload(p []byte) (json.RawMessage, error) {
+	if len(p) == 0 {
+		return json.RawMessage("null"), nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(p))
+	if err := json.Compact(&buf, p); err != nil {
+		return nil, fmt.Errorf("payload is not valid JSON: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// isCompactJSON reports whether p is one JSON value already in compact form.
+func isCompactJSON(p []byte) bool {
+	if len(p) == 0 {
+		return false
+	}
+	c, err := compactPayload(p)
+	return err == nil && bytes.Equal(c, p)
+}
