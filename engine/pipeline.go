@@ -1,0 +1,407 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/qorovul/qorovul/audit"
+)
+
+// Pipeline tunables.
+const (
+	DefaultMaxBatch  = 512  // events per Badger transaction
+	DefaultQueueSize = 4096 // events waiting between stages
+	pruneEvery       = 8192 // committed events between window-record prunes
+)
+
+// Observer receives the pipeline's measurements (the HTTP layer exports
+// them as Prometheus metrics). Its methods must be cheap and concurrent-safe.
+type Observer interface {
+	Decided(outcome string, duplicate bool)
+	Committed(events int, took time.Duration)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Decided(string, bool)         {}
+func (nopObserver) Committed(int, time.Duration) {}
+
+// PipelineConfig wires a pipeline.
+type PipelineConfig struct {
+	Store    *Store
+	Scorer   *Scorer
+	Rates    Rates
+	Clock    Clock
+	Log      *slog.Logger
+	Observer Observer
+	// Workers score in parallel (GOMAXPROCS if 0).
+	Workers   int
+	MaxBatch  int
+	QueueSize int
+	// MaxEventsPerKey bounds window memory (DefaultMaxEventsPerKey if 0).
+	MaxEventsPerKey int
+}
+
+// Pipeline decides events, exactly once each, and makes every decision
+// durable before it is acknowledged. The HTTP API and the Kafka stream feed
+// the same pipeline:
+//
+//	Submit (caller goroutines) → sequencer (1 goroutine: idempotency and
+//	window features) → scorers (parallel: screening and Rego) → committer
+//	(1 goroutine: one Badger transaction and one sync per batch, in sequence
+//	order) → the callers are woken.
+type Pipeline struct {
+	cfg     PipelineConfig
+	store   *Store
+	windows *Windows
+	obs     Observer
+
+	in      chan *item
+	scoreq  chan *item
+	commitq chan *item
+
+	closeMu sync.RWMutex
+	closed  bool
+
+	mu      sync.Mutex       // guards pending
+	pending map[string]*item // event id -> the item deciding it (sequenced, not yet durable)
+
+	failed atomic.Pointer[error]
+	done   sync.WaitGroup
+
+	sinceprune int
+}
+
+type item struct {
+	ev        Event
+	win       WindowEvent
+	feat      Features
+	dec       Decision
+	decJSON   []byte
+	dup       bool
+	err       error
+	scored    chan struct{}
+	finished  chan struct{}
+	followers []*item
+}
+
+// Result is what Submit returns: the decision and whether it was stored
+// before (a retry or a redelivery of an event already decided).
+type Result struct {
+	Decision  Decision
+	Duplicate bool
+}
+
+// NewPipeline rebuilds the window state from the store and starts the
+// pipeline's goroutines.
+func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
+	if cfg.Store == nil || cfg.Scorer == nil {
+		return nil, errors.New("new pipeline: store and scorer are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.Rates.Rates == nil {
+		cfg.Rates = DefaultRates()
+	}
+	p := &Pipeline{
+		cfg:     cfg,
+		store:   cfg.Store,
+		windows: NewWindows(cfg.MaxEventsPerKey),
+		obs:     cfg.Observer,
+		in:      make(chan *item, cfg.QueueSize),
+		scoreq:  make(chan *item, cfg.QueueSize),
+		commitq: make(chan *item, cfg.QueueSize),
+		pending: make(map[string]*item),
+	}
+	start := time.Now()
+	n, err := cfg.Store.LoadWindows(p.windows)
+	if err != nil {
+		return nil, fmt.Errorf("new pipeline: %w", err)
+	}
+	payers, numbers, tokens := p.windows.Keys()
+	cfg.Log.Info("window state rebuilt", "events", n, "payers", payers, "numbers", numbers, "tokens", tokens, "took", time.Since(start).Round(time.Millisecond))
+
+	p.done.Add(2 + cfg.Workers)
+	go p.sequence()
+	for range cfg.Workers {
+		go p.score()
+	}
+	go p.commit()
+	return p, nil
+}
+
+// Submit decides ev (validated) exactly once. It returns when the decision
+// is durable, or with an error; an event already decided returns its stored
+// decision with Duplicate set. If ctx ends first the event may still be
+// decided: a retry returns that decision.
+func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
+	usd, err := p.cfg.Rates.AmountUSD(&ev)
+	if err != nil {
+		return Result{}, err
+	}
+	it := &item{
+		ev:       ev,
+		win:      WindowEvent{At: ev.OccurredAt.UnixMilli(), PayerID: ev.Payer.ID, MSISDN: ev.Beneficiary.MSISDN, MicroUSD: microUSD(usd)},
+		scored:   make(chan struct{}),
+		finished: make(chan struct{}),
+	}
+	if ev.Instrument != nil {
+		it.win.Token = ev.Instrument.Token
+	}
+	if err := p.enqueue(ctx, it); err != nil {
+		return Result{}, err
+	}
+	select {
+	case <-it.finished:
+		if it.err != nil {
+			return Result{}, it.err
+		}
+		return Result{Decision: it.dec, Duplicate: it.dup}, nil
+	case <-ctx.Done():
+		return Result{}, &Error{Code: EDEADLINE, Message: "the decision was not durable in time; retry with the same event id", Err: ctx.Err()}
+	}
+}
+
+func (p *Pipeline) enqueue(ctx context.Context, it *item) error {
+	p.closeMu.RLock()
+	defer p.closeMu.RUnlock()
+	if p.closed {
+		return Errorf(EUNAVAILABLE, "the pipeline is shutting down")
+	}
+	if err := p.failed.Load(); err != nil {
+		return &Error{Code: EUNAVAILABLE, Message: "the pipeline stopped after a storage failure; restart the service", Err: *err}
+	}
+	select {
+	case p.in <- it:
+		return nil
+	case <-ctx.Done():
+		return &Error{Code: EDEADLINE, Message: "the pipeline is saturated", Err: ctx.Err()}
+	}
+}
+
+// Close stops accepting events, finishes those accepted and waits for the
+// goroutines. It does not close the store.
+func (p *Pipeline) Close() {
+	p.closeMu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.in)
+	}
+	p.closeMu.Unlock()
+	p.done.Wait()
+}
+
+// sequence is the one goroutine that owns idempotency and the windows.
+func (p *Pipeline) sequence() {
+	defer p.done.Done()
+	defer close(p.commitq)
+	defer close(p.scoreq)
+	for it := range p.in {
+		if err := p.failed.Load(); err != nil {
+			p.finish(it, &Error{Code: EUNAVAILABLE, Message: "the pipeline stopped after a storage failure", Err: *err})
+			continue
+		}
+		id := it.ev.ID
+		p.mu.Lock()
+		if leader := p.pending[id]; leader != nil {
+			leader.followers = append(leader.followers, it)
+			p.mu.Unlock()
+			continue
+		}
+		p.mu.Unlock()
+		// Not in flight: either decided and durable, or new. The committer
+		// removes a pending id only after its commit, so this read sees it.
+		stored, err := p.store.decisionJSON(id)
+		if err != nil {
+			p.finish(it, fmt.Errorf("read decision %s: %w", id, err))
+			continue
+		}
+		if stored != nil {
+			if err := json.Unmarshal(stored, &it.dec); err != nil {
+				p.finish(it, fmt.Errorf("decode stored decision %s: %w", id, err))
+				continue
+			}
+			it.dup = true
+			p.obs.Decided(it.dec.Outcome, true)
+			p.finish(it, nil)
+			continue
+		}
+		p.mu.Lock()
+		p.pending[id] = it
+		p.mu.Unlock()
+		it.feat = p.windows.Apply(it.win)
+		p.scoreq <- it
+		p.commitq <- it
+	}
+}
+
+// score runs on several goroutines.
+func (p *Pipeline) score() {
+	defer p.done.Done()
+	ctx := context.Background()
+	for it := range p.scoreq {
+		it.dec = p.cfg.Scorer.Score(ctx, &it.ev, &it.feat)
+		b, err := json.Marshal(&it.dec)
+		if err != nil {
+			it.err = fmt.Errorf("encode decision: %w", err)
+		}
+		it.decJSON = b
+		close(it.scored)
+	}
+}
+
+// commit is the one goroutine that writes: a batch of decisions in sequence
+// order, one transaction and one sync per batch.
+func (p *Pipeline) commit() {
+	defer p.done.Done()
+	batch := make([]*item, 0, p.cfg.MaxBatch)
+	for it := range p.commitq {
+		<-it.scored
+		batch = append(batch[:0], it)
+	fill:
+		for len(batch) < p.cfg.MaxBatch {
+			select {
+			case it, ok := <-p.commitq:
+				if !ok {
+					break fill
+				}
+				<-it.scored
+				batch = append(batch, it)
+			default:
+				break fill
+			}
+		}
+		p.commitBatch(batch)
+	}
+}
+
+func (p *Pipeline) commitBatch(batch []*item) {
+	start := time.Now()
+	err := p.failedErr()
+	if err == nil {
+		err = p.writeBatch(batch)
+		if err != nil {
+			// The windows already count these events but the store does
+			// not: stop deciding until a restart rebuilds them from disk.
+			p.cfg.Log.Error("commit failed; the pipeline stops", "events", len(batch), "err", err)
+			p.failed.CompareAndSwap(nil, &err)
+		}
+	}
+	if err != nil {
+		err = &Error{Code: EUNAVAILABLE, Message: "the decision could not be stored", Err: err}
+	} else {
+		p.obs.Committed(len(batch), time.Since(start))
+	}
+	// Once an id leaves pending no follower can join it, so the followers
+	// lists are read safely below.
+	p.mu.Lock()
+	for _, it := range batch {
+		delete(p.pending, it.ev.ID)
+	}
+	p.mu.Unlock()
+	for _, it := range batch {
+		if err == nil {
+			p.obs.Decided(it.dec.Outcome, false)
+		}
+		for _, f := range it.followers {
+			f.dec, f.dup = it.dec, true
+			if err == nil {
+				p.obs.Decided(it.dec.Outcome, true)
+			}
+			p.finish(f, err)
+		}
+		p.finish(it, err)
+	}
+	if err == nil {
+		p.sinceprune += len(batch)
+		if p.sinceprune >= pruneEvery {
+			p.sinceprune = 0
+			if _, err := p.store.PruneWindows(p.windows.High(), 4*pruneEvery); err != nil {
+				p.cfg.Log.Warn("pruning window records failed", "err", err)
+			}
+		}
+	}
+}
+
+func (p *Pipeline) failedErr() error {
+	if e := p.failed.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// writeBatch writes the batch's effect in one transaction.
+func (p *Pipeline) writeBatch(batch []*item) error {
+	txn := p.store.db.NewTransaction(true)
+	defer txn.Discard()
+	ab := p.store.audit.Begin()
+	for _, it := range batch {
+		if it.err != nil {
+			return it.err
+		}
+		id := it.ev.ID
+		if err := txn.Set([]byte(prefixDecision+id), it.decJSON); err != nil {
+			return fmt.Errorf("write decision: %w", err)
+		}
+		if err := txn.Set([]byte(prefixDecisionID+it.dec.DecisionID), []byte(id)); err != nil {
+			return fmt.Errorf("write decision index: %w", err)
+		}
+		if err := txn.Set(windowKey(it.win.At, id), encodeWindow(&it.win)); err != nil {
+			return fmt.Errorf("write window record: %w", err)
+		}
+		if it.dec.HoldID != "" {
+			h := Hold{ID: it.dec.HoldID, EventID: id, DecisionID: it.dec.DecisionID, Status: HoldOpen, CreatedAt: it.dec.CreatedAt}
+			hb, err := json.Marshal(&h)
+			if err != nil {
+				return fmt.Errorf("encode hold: %w", err)
+			}
+			if err := txn.Set([]byte(prefixHold+h.ID), hb); err != nil {
+				return fmt.Errorf("write hold: %w", err)
+			}
+		}
+		if _, err := ab.Append(txn, audit.Entry{Kind: "decision", Subject: id, Payload: it.decJSON}); err != nil {
+			return fmt.Errorf("append audit entry: %w", err)
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		if errors.Is(err, badger.ErrConflict) {
+			return fmt.Errorf("commit batch: a second writer touched the database: %w", err)
+		}
+		return fmt.Errorf("commit batch: %w", err)
+	}
+	if err := p.store.audit.Commit(ab); err != nil {
+		return fmt.Errorf("advance audit head: %w", err)
+	}
+	return nil
+}
+
+func (p *Pipeline) finish(it *item, err error) {
+	if err != nil && it.err == nil {
+		it.err = err
+	}
+	close(it.finished)
+}

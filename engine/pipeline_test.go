@@ -1,0 +1,183 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qorovul/qorovul/audit"
+	"github.com/qorovul/qorovul/engine"
+	"github.com/qorovul/qorovul/rules"
+	"github.com/shopspring/decimal"
+)
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+// MustOpenPipeline opens a store in dir and a pipeline on it with the
+// shipped policy; both are closed at the end of the test.
+func MustOpenPipeline(t testing.TB, dir string) (*engine.Pipeline, *engine.Store) {
+	t.Helper()
+	clock := fixedClock{t0}
+	store, err := engine.OpenStore(dir, engine.StoreOptions{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	t.Cleanup(func() {
+		once.Do(func() { p.Close(); store.Close() })
+	})
+	return p, store
+}
+
+func recharge(id, payer, msisdn string, at time.Time, usd string) engine.Event {
+	return engine.Event{
+		ID: id, Source: "api", Kind: engine.KindRecharge, OccurredAt: at,
+		Payer:       engine.Payer{ID: payer, Country: "US"},
+		Instrument:  &engine.Instrument{Type: "card", Brand: "visa", BIN: "424242", Last4: "4242", BINCountry: "US", Token: "tok_" + payer},
+		Beneficiary: engine.Beneficiary{MSISDN: msisdn},
+		Destination: &engine.Destination{Country: "UZ", Operator: "beeline"},
+		Amount:      engine.Money{Value: decimal.RequireFromString(usd), Currency: "USD"},
+	}
+}
+
+func MustSubmit(t testing.TB, p *engine.Pipeline, ev engine.Event) engine.Result {
+	t.Helper()
+	if err := engine.Validate(&ev); err != nil {
+		t.Fatalf("validate: %v %v", err, engine.ErrorFields(err))
+	}
+	r, err := p.Submit(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("submit %s: %v", ev.ID, err)
+	}
+	return r
+}
+
+func hasReason(d engine.Decision, code string) bool {
+	for _, r := range d.Reasons {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPipelineMSISDNSpread(t *testing.T) {
+	p, _ := MustOpenPipeline(t, t.TempDir())
+	var firstReview int
+	for i := 1; i <= 20; i++ {
+		ev := recharge(fmt.Sprintf("tx_%02d", i), "usr_1", fmt.Sprintf("+9989012345%02d", i), t0.Add(time.Duration(i)*2*time.Minute), "5.00")
+		d := MustSubmit(t, p, ev).Decision
+		if d.Features.PayerDistinctMSISDN24h != i {
+			t.Fatalf("event %d: distinct numbers %d", i, d.Features.PayerDistinctMSISDN24h)
+		}
+		if d.Outcome == engine.OutcomeAllow {
+			if firstReview != 0 {
+				t.Fatalf("event %d allowed after a review at %d", i, firstReview)
+			}
+			continue
+		}
+		if d.Outcome != engine.OutcomeReview || !hasReason(d, "msisdn_spread_24h") || d.HoldID == "" {
+			t.Fatalf("event %d: %+v", i, d)
+		}
+		if firstReview == 0 {
+			firstReview = i
+		}
+	}
+	if firstReview < 2 || firstReview > 10 {
+		t.Fatalf("first review at event %d", firstReview)
+	}
+}
+
+func TestPipelineIdempotency(t *testing.T) {
+	dir := t.TempDir()
+	p, store := MustOpenPipeline(t, dir)
+	ev := recharge("tx_dup", "usr_2", "+998901234567", t0, "10.00")
+
+	t.Run("Sequential", func(t *testing.T) {
+		a := MustSubmit(t, p, ev)
+		b := MustSubmit(t, p, ev)
+		if a.Duplicate || !b.Duplicate || a.Decision.DecisionID != b.Decision.DecisionID || b.Decision.Features.PayerCount1h != 1 {
+			t.Fatalf("a %+v\nb %+v", a, b)
+		}
+	})
+	t.Run("Concurrent", func(t *testing.T) {
+		ev := recharge("tx_conc", "usr_2", "+998901234567", t0.Add(time.Minute), "10.00")
+		var wg sync.WaitGroup
+		ids := make([]string, 50)
+		fresh := make([]bool, 50)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := MustSubmit(t, p, ev)
+				ids[i], fresh[i] = r.Decision.DecisionID, !r.Duplicate
+			}()
+		}
+		wg.Wait()
+		n := 0
+		for i := range ids {
+			if ids[i] != ids[0] {
+				t.Fatalf("decision ids differ: %s %s", ids[i], ids[0])
+			}
+			if fresh[i] {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%d callers got a fresh decision, want 1", n)
+		}
+		next := MustSubmit(t, p, recharge("tx_after", "usr_2", "+998901234567", t0.Add(2*time.Minute), "10.00"))
+		if next.Decision.Features.PayerCount1h != 3 {
+			t.Fatalf("payer counted %d times, want 3", next.Decision.Features.PayerCount1h)
+		}
+	})
+	t.Run("AcrossRestart", func(t *testing.T) {
+		first := MustSubmit(t, p, ev).Decision
+		p.Close()
+		store.Close()
+		p2, _ := MustOpenPipeline(t, dir)
+		again := MustSubmit(t, p2, ev)
+		if !again.Duplicate || again.Decision.DecisionID != first.DecisionID {
+			t.Fatalf("after restart: %+v", again)
+		}
+		next := MustSubmit(t, p2, recharge("tx_after_restart", "usr_2", "+998901234567", t0.Add(3*time.Minute), "10.00"))
+		if next.Decision.Features.PayerCount1h != 4 || next.Decision.Features.PayerAmountUSD1h.String() != "40" {
+			t.Fatalf("windows after restart: %+v", next.Decision.Features)
+		}
+	})
+}
+
+func TestPipelineConcurrentCountsExactly(t *testing.T) {
+	dir := t.TempDir()
+	p, store := MustOpenPipeline(t, dir)
+	const n = 1000
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			MustSubmit(t, p, recharge(fmt.Sprint("tx_", i), "usr_busy", "+998901234567", t0.Add(time.Duration(i)*time.Second), "1.00"))
+		}()
+	}
+	wg.Wait()
+	last := MustSubmit(t, p, recharge("tx_last", "usr_busy", "+998901234567", t0.Add(n*time.Second), "1.00")).Decision
+	if last.Features.PayerCount24h != n+1 || last.Features.PayerAmountUSD24h.String() != fmt.Sprint(n+1) {
+		t.Fatalf("count %d amount %s, want %d", last.Features.PayerCount24h, last.Features.PayerAmountUSD24h, n+1)
+	}
+	rep, err := audit.Verify(store.DB(), engine.LedgerAudit, nil)
+	if err != nil || !rep.OK() || rep.Entries != n+1 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+}

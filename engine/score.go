@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+
+	"github.com/qorovul/qorovul/rules"
+)
+
+// Policy is what the scorer needs of the rules package.
+type Policy interface {
+	Eval(ctx context.Context, in *rules.Input) (rules.Result, error)
+	Version() string
+}
+
+// NameScreener screens one name against the sanctions lists and returns the
+// matches at or above its review threshold, best first. Implementations must
+// be safe for concurrent use.
+type NameScreener interface {
+	ScreenName(name string) ([]SanctionsMatch, error)
+	Version() string
+}
+
+// Scorer turns an event and its features into a decision. It never fails
+// open: a policy error gives review with policy_error, a screening error
+// review with screening_error.
+type Scorer struct {
+	Policy   Policy
+	Screener NameScreener // optional: nil screens nothing
+	Clock    Clock
+	Log      *slog.Logger
+}
+
+// Score decides ev given its features.
+func (s *Scorer) Score(ctx context.Context, ev *Event, f *Features) Decision {
+	d := Decision{
+		DecisionID: DecisionID(ev.ID),
+		EventID:    ev.ID,
+		Features:   *f,
+		CreatedAt:  s.Clock.Now().UTC(),
+	}
+	in := rules.Input{Event: ruleEvent(ev, f), Features: ruleFeatures(f)}
+	screenErr := false
+	if s.Screener != nil {
+		d.ListsVersion = s.Screener.Version()
+		for _, field := range [2]struct{ name, value string }{{"payer.name", ev.Payer.Name}, {"beneficiary.name", ev.Beneficiary.Name}} {
+			if field.value == "" {
+				continue
+			}
+			ms, err := s.Screener.ScreenName(field.value)
+			if err != nil {
+				s.Log.Error("screening failed", "event_id", ev.ID, "field", field.name, "err", err)
+				screenErr = true
+				continue
+			}
+			for _, m := range ms {
+				m.Field, m.Query = field.name, field.value
+				d.Sanctions = append(d.Sanctions, m)
+				in.Sanctions = append(in.Sanctions, rules.SanctionsHit{List: m.List, EntryID: m.EntryID, Name: m.Name, Field: m.Field, Score: m.Score})
+			}
+		}
+	}
+	d.PolicyVersion = s.Policy.Version()
+	res, err := s.Policy.Eval(ctx, &in)
+	if err != nil {
+		s.Log.Error("policy evaluation failed", "event_id", ev.ID, "err", err)
+		d.Outcome, d.Score = OutcomeReview, 100
+		d.Reasons = []Reason{{Code: ReasonPolicyError, Message: "the policy could not be evaluated; held for review"}}
+	} else {
+		d.Outcome, d.Score = res.Outcome, res.Score
+		d.Reasons = make([]Reason, 0, len(res.Reasons)+1)
+		for _, r := range res.Reasons {
+			d.Reasons = append(d.Reasons, Reason{Code: r.Code, Message: r.Message})
+		}
+	}
+	if screenErr {
+		if d.Outcome == OutcomeAllow {
+			d.Outcome = OutcomeReview
+		}
+		d.Reasons = append(d.Reasons, Reason{Code: ReasonScreeningError, Message: "sanctions screening failed; held for review"})
+	}
+	if d.Outcome == OutcomeReview {
+		d.HoldID = HoldID(ev.ID)
+	}
+	return d
+}
+
+func ruleEvent(ev *Event, f *Features) rules.Event {
+	r := rules.Event{
+		ID: ev.ID, Source: ev.Source, Kind: ev.Kind, Status: ev.Status,
+		PayerID: ev.Payer.ID, PayerCountry: ev.Payer.Country, KYCLevel: ev.Payer.KYCLevel,
+		MSISDN: ev.Beneficiary.MSISDN,
+		Amount: ev.Amount.Value.String(), Currency: ev.Amount.Currency,
+		AmountUSD: f.AmountUSD.String(),
+	}
+	if in := ev.Instrument; in != nil {
+		r.InstrumentType, r.InstrumentBrand, r.BINCountry, r.InstrumentToken = in.Type, in.Brand, in.BINCountry, in.Token
+	}
+	if d := ev.Destination; d != nil {
+		r.DestinationCountry, r.DestinationOperator = d.Country, d.Operator
+	}
+	return r
+}
+
+func ruleFeatures(f *Features) rules.Features {
+	return rules.Features{
+		PayerCount1h: f.PayerCount1h, PayerCount24h: f.PayerCount24h, PayerCount7d: f.PayerCount7d,
+		PayerAmountUSD1h: f.PayerAmountUSD1h.String(), PayerAmountUSD24h: f.PayerAmountUSD24h.String(),
+		PayerAmountUSD7d:       f.PayerAmountUSD7d.String(),
+		PayerDistinctMSISDN24h: f.PayerDistinctMSISDN24h, PayerDistinctMSISDN7d: f.PayerDistinctMSISDN7d,
+		MSISDNDistinctPayers24h: f.MSISDNDistinctPayers24h, InstrumentDistinctPayers24h: f.InstrumentDistinctPayers24h,
+		Saturated: f.Saturated,
+	}
+}
+
+// DecisionID is derived from the event id, so that one event id has one
+// decision id however often it is decided (a replay into a fresh store
+// included).
+func DecisionID(eventID string) string { return "dec_" + idHash("decision", eventID) }
+
+// HoldID is the id of the hold a review decision creates.
+func HoldID(eventID string) string { return "hold_" + idHash("hold", eventID) }
+
+func idHash(kind, id string) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write([]byte(id))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:12])
+}

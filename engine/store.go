@@ -1,0 +1,273 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/qorovul/qorovul/audit"
+)
+
+// Key namespaces of the one Badger database. One transaction holds the whole
+// effect of a batch of events: decisions, window records, holds and audit
+// entries (the audit package keeps its own "a/" namespace).
+const (
+	prefixDecision   = "d/" // d/<event id> -> decision JSON: the idempotency record
+	prefixDecisionID = "i/" // i/<decision id> -> event id
+	prefixWindow     = "w/" // w/<8-byte occurred_at ms><event id> -> window record
+	prefixHold       = "h/" // h/<hold id> -> hold JSON
+	prefixToken      = "k/" // k/<token id> -> token record JSON
+)
+
+// LedgerAudit is the name of the audit ledger of decisions and officer actions.
+const LedgerAudit = "audit"
+
+// StoreOptions tune the database.
+type StoreOptions struct {
+	// InMemory keeps nothing on disk (for tests of logic that does not
+	// care about durability).
+	InMemory bool
+	// MemTableSize is Badger's memtable size in bytes (DefaultMemTableSize if 0).
+	MemTableSize int64
+	Logger       *slog.Logger
+	Clock        Clock
+}
+
+// DefaultMemTableSize keeps Badger's memory modest on a two-core machine.
+const DefaultMemTableSize = 32 << 20
+
+// Store is the one Badger database of a Qorovul instance.
+type Store struct {
+	db    *badger.DB
+	audit *audit.Ledger
+	clock Clock
+	log   *slog.Logger
+}
+
+// OpenStore opens (creating if needed) the database in dir. Writes are
+// synced: a committed transaction survives a crash.
+func OpenStore(dir string, o StoreOptions) (*Store, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.MemTableSize == 0 {
+		o.MemTableSize = DefaultMemTableSize
+	}
+	bo := badger.DefaultOptions(dir).
+		WithSyncWrites(true).
+		WithInMemory(o.InMemory).
+		WithMemTableSize(o.MemTableSize).
+		WithNumVersionsToKeep(1).
+		WithBlockCacheSize(64 << 20).
+		WithIndexCacheSize(32 << 20).
+		WithNumCompactors(2).
+		WithLogger(badgerLogger{o.Logger})
+	if o.InMemory {
+		bo.Dir, bo.ValueDir = "", ""
+	}
+	db, err := badger.Open(bo)
+	if err != nil {
+		return nil, &Error{Code: EUNAVAILABLE, Message: "cannot open the database", Err: fmt.Errorf("open badger %s: %w", dir, err)}
+	}
+	l, err := audit.Open(db, LedgerAudit, o.Clock)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return &Store{db: db, audit: l, clock: o.Clock, log: o.Logger}, nil
+}
+
+// Close closes the database cleanly.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close badger: %w", err)
+	}
+	return nil
+}
+
+// DB returns the underlying database, for the audit and consent tools.
+func (s *Store) DB() *badger.DB { return s.db }
+
+// AuditHead returns the audit ledger's committed head.
+func (s *Store) AuditHead() audit.Head { return s.audit.Head() }
+
+// Decision returns the stored decision of an event id or a decision id.
+func (s *Store) Decision(id string) (Decision, error) {
+	var d Decision
+	err := s.db.View(func(txn *badger.Txn) error {
+		key := []byte(prefixDecision + id)
+		if len(id) > 4 && id[:4] == "dec_" {
+			item, err := txn.Get([]byte(prefixDecisionID + id))
+			if err == nil {
+				ev, err := item.ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				key = append([]byte(prefixDecision), ev...)
+			} else if !errors.Is(err, badger.ErrKeyNotFound) {
+				return err
+			}
+		}
+		item, err := txn.Get(key)
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error { return json.Unmarshal(v, &d) })
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return d, Errorf(ENOTFOUND, "no decision for %q", id)
+	} else if err != nil {
+		return d, fmt.Errorf("read decision: %w", err)
+	}
+	return d, nil
+}
+
+// decisionJSON returns the stored decision JSON of an event id, or nil.
+func (s *Store) decisionJSON(eventID string) ([]byte, error) {
+	var v []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(prefixDecision + eventID))
+		if err != nil {
+			return err
+		}
+		v, err = item.ValueCopy(nil)
+		return err
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// windowKey is w/<occurred_at ms, big-endian><event id>, so that a scan
+// visits window records in event-time order.
+func windowKey(at int64, eventID string) []byte {
+	k := make([]byte, 0, len(prefixWindow)+8+len(eventID))
+	k = append(k, prefixWindow...)
+	k = binary.BigEndian.AppendUint64(k, uint64(at))
+	return append(k, eventID...)
+}
+
+// encodeWindow encodes what the windows need of an event.
+func encodeWindow(e *WindowEvent) []byte {
+	b := make([]byte, 0, 16+len(e.PayerID)+len(e.MSISDN)+len(e.Token))
+	for _, s := range []string{e.PayerID, e.MSISDN, e.Token} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return binary.AppendVarint(b, e.MicroUSD)
+}
+
+func decodeWindow(at int64, b []byte) (WindowEvent, error) {
+	e := WindowEvent{At: at}
+	var fields [3]string
+	for i := range fields {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return e, errors.New("corrupt window record")
+		}
+		fields[i] = string(b[k : k+int(n)])
+		b = b[k+int(n):]
+	}
+	usd, k := binary.Varint(b)
+	if k <= 0 {
+		return e, errors.New("corrupt window record")
+	}
+	e.PayerID, e.MSISDN, e.Token, e.MicroUSD = fields[0], fields[1], fields[2], usd
+	return e, nil
+}
+
+// LoadWindows rebuilds w from the window records of the last Retention of
+// event time before the newest record. It returns how many it applied.
+func (s *Store) LoadWindows(w *Windows) (int, error) {
+	n := 0
+	err := s.db.View(func(txn *badger.Txn) error {
+		opt := badger.DefaultIteratorOptions
+		opt.Prefix = []byte(prefixWindow)
+		opt.Reverse = true
+		it := txn.NewIterator(opt)
+		it.Seek(append([]byte(prefixWindow), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+		if !it.Valid() {
+			it.Close()
+			return nil
+		}
+		newest := int64(binary.BigEndian.Uint64(it.Item().Key()[len(prefixWindow):]))
+		it.Close()
+		opt.Reverse = false
+		it = txn.NewIterator(opt)
+		defer it.Close()
+		from := windowKey(newest-window7d, "")
+		for it.Seek(from); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			at := int64(binary.BigEndian.Uint64(k[len(prefixWindow):]))
+			err := it.Item().Value(func(v []byte) error {
+				e, err := decodeWindow(at, v)
+				if err != nil {
+					return fmt.Errorf("key %q: %w", k, err)
+				}
+				w.Add(e)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("load windows: %w", err)
+	}
+	return n, nil
+}
+
+// PruneWindows deletes window records older than Retention (plus a day of
+// slack) before the newest event time high, at most limit of them.
+func (s *Store) PruneWindows(high int64, limit int) (int, error) {
+	cutoff := windowKey(high-window7d-int64(24*time.Hour/time.Millisecond), "")
+	var keys [][]byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		opt := badger.DefaultIteratorOptions
+		opt.Prefix = []byte(prefixWindow)
+		opt.PrefetchValues = false
+		it := txn.NewIterator(opt)
+		defer it.Close()
+		for it.Rewind(); it.Valid() && len(keys) < limit; it.Next() {
+			k := it.Item().KeyCopy(nil)
+			if string(k) >= string(cutoff) {
+				break
+			}
+			keys = append(keys, k)
+		}
+		return nil
+	})
+	if err != nil || len(keys) == 0 {
+		return 0, err
+	}
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, k := range keys {
+		if err := wb.Delete(k); err != nil {
+			return 0, fmt.Errorf("prune windows: %w", err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return 0, fmt.Errorf("prune windows: %w", err)
+	}
+	return len(keys), nil
+}
+
+// badgerLogger sends Badger's log to slog: errors and warnings only.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error("badger: " + fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn("badger: " + fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Infof(string, ...any)        {}
+func (b badgerLogger) Debugf(string, ...any)       {}
