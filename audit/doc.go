@@ -89,7 +89,8 @@
 // times are written as for entries. The signature is over the bytes
 // "qorovul-checkpoint-v1\n" followed by B. In a CSV export the checkpoint is
 // the last row: "checkpoint" in the seq column, B in the payload column and
-// the base64 signature in the hash column, other columns empty.
+// the base64 signature in the hash column (escaped as below), other columns
+// empty.
 //
 // # CSV
 //

@@ -41,7 +41,9 @@ type Head struct {
 }
 
 // MarshalJSON writes the entry in its stored, canonical form (see the package
-// documentation), so json.Marshal of an Entry gives one JSONL export line.
+// documentation): one JSONL export line. Note that json.Marshal and a default
+// json.Encoder then escape <, > and & (still the same JSON value, no longer
+// the canonical bytes); an Encoder with SetEscapeHTML(false) keeps them.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	return appendStored(nil, &e, e.Hash), nil
 }
@@ -153,13 +155,8 @@ type storedEntry struct {
 // It does not check the link to the previous entry.
 func decodeStored(b []byte) (Entry, error) {
 	var w storedEntry
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
+	if err := strictUnmarshal(b, &w); err != nil {
 		return Entry{}, fmt.Errorf("parse entry: %w", err)
-	}
-	if dec.More() {
-		return Entry{}, errors.New("parse entry: data after the object")
 	}
 	switch {
 	case w.Seq == nil:

@@ -266,8 +266,8 @@ func (b *Batch) Len() int { return b.n }
 // Append fills e's Seq, Time, PrevHash and Hash, writes the entry and the new
 // head into txn and returns the completed entry. All appends of a batch must
 // use the same read-write txn. The caller sets Kind (1-64 of a-z 0-9 . _ -),
-// Subject, Actor and Payload (one JSON value; it is stored compacted) and
-// leaves the other fields zero.
+// Subject and Actor (UTF-8 without control characters) and Payload (one JSON
+// value; it is stored compacted), and leaves the other fields zero.
 //
 // An error from the arguments leaves txn untouched. An error from Badger
 // (badger.ErrTxnTooBig, for one) may leave txn half written: the caller must
@@ -336,10 +336,23 @@ func checkNew(e *Entry) error {
 		return errors.New("seq, time, prev_hash and hash are set by the ledger")
 	case !validKind(e.Kind):
 		return fmt.Errorf("kind %q: want 1-%d of a-z 0-9 . _ -", e.Kind, MaxKindLen)
-	case !utf8.ValidString(e.Subject) || !utf8.ValidString(e.Actor):
-		return errors.New("subject and actor must be valid UTF-8")
+	case !printable(e.Subject) || !printable(e.Actor):
+		return errors.New("subject and actor must be valid UTF-8 without control characters")
 	}
 	return nil
+}
+
+// printable reports whether s is valid UTF-8 without C0 controls or DEL.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if r := s[i]; r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Commit advances the ledger's head to the batch's. Call it only after the
