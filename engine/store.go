@@ -51,11 +51,29 @@ type Store struct {
 // OpenStore opens (creating if needed) the database in dir. Writes are
 // synced: a committed transaction survives a crash.
 func OpenStore(dir string, o StoreOptions) (*Store, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
+	db, err := OpenDB(dir, o)
+	if err != nil {
+		return nil, err
 	}
 	if o.Clock == nil {
 		o.Clock = SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	l, err := audit.Open(db, LedgerAudit, o.Clock)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return &Store{db: db, audit: l, clock: o.Clock, log: o.Logger}, nil
+}
+
+// OpenDB opens the Badger database in dir without loading anything from it:
+// the audit tools use it to verify a ledger that may be broken.
+func OpenDB(dir string, o StoreOptions) (*badger.DB, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.MemTableSize == 0 {
 		o.MemTableSize = DefaultMemTableSize
@@ -74,14 +92,9 @@ func OpenStore(dir string, o StoreOptions) (*Store, error) {
 	}
 	db, err := badger.Open(bo)
 	if err != nil {
-		return nil, &Error{Code: EUNAVAILABLE, Message: "cannot open the database", Err: fmt.Errorf("open badger %s: %w", dir, err)}
+		return nil, &Error{Code: EUNAVAILABLE, Message: "cannot open the database " + dir, Err: fmt.Errorf("open badger %s: %w", dir, err)}
 	}
-	l, err := audit.Open(db, LedgerAudit, o.Clock)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	return &Store{db: db, audit: l, clock: o.Clock, log: o.Logger}, nil
+	return db, nil
 }
 
 // Close closes the database cleanly.

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/qorovul/qorovul/engine"
+	"github.com/qorovul/qorovul/engine/httpapi"
+	"github.com/qorovul/qorovul/rules"
+)
+
+// Defaults of the service's settings.
+const (
+	DefaultHTTPAddr        = "127.0.0.1:8080"
+	DefaultShutdownTimeout = 30 * time.Second
+	DefaultLogLevel        = "info"
+	DefaultLogFormat       = "json"
+)
+
+// Config is everything a Qorovul instance is started with. Only cmd reads
+// flags and the environment; the rest of the program receives this.
+type Config struct {
+	DataDir     string
+	HTTPAddr    string
+	PolicyDir   string // empty: the embedded policy
+	ListsDir    string // empty: the embedded list snapshot
+	Brokers     string // empty: API only
+	FXRatesFile string // empty: the shipped table
+}
+
+// Validate checks the settings before anything starts.
+func (c Config) Validate() error {
+	var fe []engine.FieldError
+	if c.DataDir == "" {
+		fe = append(fe, engine.FieldError{Field: "--data-dir", Problem: "is required"})
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		fe = append(fe, engine.FieldError{Field: "--http-addr", Problem: fmt.Sprintf("%q is not HOST:PORT", c.HTTPAddr)})
+	}
+	for _, d := range []struct{ flag, dir string }{{"--policy", c.PolicyDir}, {"--lists", c.ListsDir}} {
+		if d.dir == "" {
+			continue
+		}
+		if st, err := os.Stat(d.dir); err != nil || !st.IsDir() {
+			fe = append(fe, engine.FieldError{Field: d.flag, Problem: fmt.Sprintf("%q is not a readable directory", d.dir)})
+		}
+	}
+	if len(fe) > 0 {
+		return &engine.Error{Code: engine.EINVALID, Message: "invalid configuration", Fields: fe}
+	}
+	return nil
+}
+
+// App is one running Qorovul instance: store, pipeline and HTTP server.
+// Tests start it on 127.0.0.1:0 with a temporary data dir.
+type App struct {
+	Config Config
+	Log    *slog.Logger
+	Clock  engine.Clock
+
+	Store    *engine.Store
+	Pipeline *engine.Pipeline
+	Metrics  *httpapi.Metrics
+	// URL is the HTTP API's base URL once Open returned.
+	URL string
+
+	ln     net.Listener
+	server *http.Server
+	served chan error
+}
+
+// NewApp returns an unopened App.
+func NewApp(cfg Config, log *slog.Logger) *App {
+	return &App{Config: cfg, Log: log, Clock: engine.SystemClock{}}
+}
+
+// Open opens the store, loads the policy and lists, starts the pipeline and
+// starts listening.
+func (a *App) Open(ctx context.Context) (err error) {
+	if err := a.Config.Validate(); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			a.Close(context.Background())
+		}
+	}()
+	policy, err := loadPolicy(a.Config.PolicyDir)
+	if err != nil {
+		return err
+	}
+	rates := engine.DefaultRates()
+	if a.Config.FXRatesFile != "" {
+		b, err := os.ReadFile(a.Config.FXRatesFile)
+		if err != nil {
+			return fmt.Errorf("read --fx-rates: %w", err)
+		}
+		if rates, err = engine.ParseRates(b); err != nil {
+			return fmt.Errorf("--fx-rates %s: %w", a.Config.FXRatesFile, err)
+		}
+	}
+	if a.Store, err = engine.OpenStore(a.Config.DataDir, engine.StoreOptions{Logger: a.Log, Clock: a.Clock}); err != nil {
+		return err
+	}
+	a.Metrics = httpapi.NewMetrics()
+	scorer := &engine.Scorer{Policy: policy, Clock: a.Clock, Log: a.Log}
+	a.Pipeline, err = engine.NewPipeline(engine.PipelineConfig{
+		Store: a.Store, Scorer: scorer, Rates: rates, Clock: a.Clock, Log: a.Log, Observer: a.Metrics,
+	})
+	if err != nil {
+		return err
+	}
+	api := httpapi.New(httpapi.Config{
+		Pipeline: a.Pipeline, Decisions: a.Store, Auth: a.Store, Metrics: a.Metrics, Log: a.Log,
+	})
+	if a.ln, err = net.Listen("tcp", a.Config.HTTPAddr); err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.HTTPAddr, err)
+	}
+	a.URL = "http://" + a.ln.Addr().String()
+	a.server = &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	a.served = make(chan error, 1)
+	go func() { a.served <- a.server.Serve(a.ln) }()
+	a.Log.Info("qorovul serving", "http", a.URL, "data_dir", a.Config.DataDir, "policy_version", policy.Version())
+	return nil
+}
+
+// Wait blocks until ctx ends or the server fails.
+func (a *App) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-a.served:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+// Close finishes in-flight requests, drains the pipeline and closes the
+// database cleanly.
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	if a.server != nil {
+		if err := a.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+		}
+	}
+	if a.Pipeline != nil {
+		a.Pipeline.Close()
+	}
+	if a.Store != nil {
+		if err := a.Store.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func loadPolicy(dir string) (*rules.Policy, error) {
+	if dir == "" {
+		return rules.Default()
+	}
+	p, err := rules.Load(os.DirFS(dir))
+	if err != nil {
+		return nil, fmt.Errorf("load --policy %s: %w", dir, err)
+	}
+	return p, nil
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"io"
+)
+
+// runServe runs the service until SIGTERM or SIGINT, then shuts down
+// gracefully: in-flight requests finish and the database closes cleanly.
+func runServe(ctx context.Context, args []string, getenv env, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	var cfg Config
+	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory of the database (required)")
+	fs.StringVar(&cfg.HTTPAddr, "http-addr", DefaultHTTPAddr, "HOST:PORT of the HTTP API")
+	fs.StringVar(&cfg.PolicyDir, "policy", "", "directory of a Rego policy to use instead of the shipped one")
+	fs.StringVar(&cfg.ListsDir, "lists", "", "directory of sanctions lists to use instead of the shipped snapshot")
+	fs.StringVar(&cfg.Brokers, "brokers", "", "comma-separated Kafka bootstrap brokers; empty runs the API only")
+	fs.StringVar(&cfg.FXRatesFile, "fx-rates", "", "JSON file of USD rates to use instead of the shipped table")
+	logLevel := fs.String("log-level", DefaultLogLevel, "debug, info, warn or error")
+	logFormat := fs.String("log-format", DefaultLogFormat, "json or text")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	app := NewApp(cfg, log)
+	if err := app.Open(ctx); err != nil {
+		return err
+	}
+	err = app.Wait(ctx)
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), DefaultShutdownTimeout)
+	defer cancel()
+	if cerr := app.Close(sctx); cerr != nil && err == nil {
+		err = cerr
+	}
+	log.Info("stopped")
+	return err
+}

@@ -1,0 +1,41 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/qorovul/qorovul/engine"
+)
+
+// handlePreauth decides one canonical event synchronously: POST /v1/preauth.
+// A retry with the same event id returns the stored decision, marked with
+// the header Idempotent-Replayed: true.
+func (s *Server) handlePreauth(w http.ResponseWriter, r *http.Request) {
+	body, err := readJSONBody(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	ev, err := engine.ParseEvent(body)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.DecideTimeout)
+	defer cancel()
+	res, err := s.cfg.Pipeline.Submit(ctx, ev)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	b, err := json.Marshal(&res.Decision)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if res.Duplicate {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeRawJSON(w, http.StatusOK, append(b, '\n'))
+}
