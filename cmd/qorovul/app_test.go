@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qorovul/qorovul/engine"
+)
+
+// TestApp is a running instance with a token per role.
+type TestApp struct {
+	*App
+	Tokens map[string]string
+	t      testing.TB
+}
+
+// MustOpenApp starts Qorovul on 127.0.0.1:0 in dir (a new temporary one if
+// empty) and closes it at the end of the test.
+func MustOpenApp(t testing.TB, dir string) *TestApp {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	tokens, err := demoTokens(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := NewApp(Config{DataDir: dir, HTTPAddr: "127.0.0.1:0"}, slog.New(slog.DiscardHandler))
+	if err := app.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ta := &TestApp{App: app, Tokens: tokens, t: t}
+	t.Cleanup(func() { ta.Close(context.Background()) })
+	return ta
+}
+
+// Do sends a request with the role's token and returns status and body.
+func (a *TestApp) Do(method, path, role, contentType string, body []byte) (int, []byte, http.Header) {
+	a.t.Helper()
+	req, err := http.NewRequest(method, a.URL+path, bytes.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+a.Tokens[role])
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, resp.Header
+}
+
+// MustPreauth posts ev and returns the decision, failing on any non-200.
+func (a *TestApp) MustPreauth(ev map[string]any) (engine.Decision, http.Header) {
+	a.t.Helper()
+	body, _ := json.Marshal(ev)
+	status, b, hdr := a.Do(http.MethodPost, "/v1/preauth", engine.RolePayment, "application/json", body)
+	if status != http.StatusOK {
+		a.t.Fatalf("preauth %v: %d %s", ev["id"], status, b)
+	}
+	var d engine.Decision
+	if err := json.Unmarshal(b, &d); err != nil {
+		a.t.Fatal(err)
+	}
+	return d, hdr
+}
+
+var testT0 = time.Date(2026, 4, 22, 17, 0, 0, 0, time.UTC)
+
+func testEvent(id, payer, msisdn string, at time.Duration, usd string) map[string]any {
+	return map[string]any{
+		"id": id, "source": "api", "kind": "recharge", "occurred_at": testT0.Add(at).Format(time.RFC3339Nano),
+		"payer":       map[string]any{"id": payer, "name": "John Smith", "country": "US"},
+		"instrument":  map[string]any{"type": "card", "brand": "visa", "bin": "424242", "last4": "4242", "bin_country": "US", "token": "tok_" + payer},
+		"beneficiary": map[string]any{"msisdn": msisdn},
+		"destination": map[string]any{"country": "UZ", "operator": "beeline"},
+		"amount":      map[string]any{"value": usd, "currency": "USD"},
+	}
+}
+
+func reasonCodes(d engine.Decision) []string {
+	var out []string
+	for _, r := range d.Reasons {
+		out = append(out, r.Code)
+	}
+	return out
+}
+
+// TestPreauthMSISDNSpread is acceptance 2 of the scoring core: twenty
+// recharges from one payer to twenty numbers within an hour.
+func TestPreauthMSISDNSpread(t *testing.T) {
+	a := MustOpenApp(t, "")
+	firstReview := 0
+	for i := 1; i <= 20; i++ {
+		d, _ := a.MustPreauth(testEvent(fmt.Sprintf("spread_%02d", i), "usr_spread", fmt.Sprintf("+9989012345%02d", i), time.Duration(i)*2*time.Minute, "5.00"))
+		if d.Features.PayerDistinctMSISDN24h != i {
+			t.Fatalf("event %d: features show %d distinct numbers", i, d.Features.PayerDistinctMSISDN24h)
+		}
+		switch {
+		case d.Outcome == engine.OutcomeAllow && firstReview == 0:
+		case d.Outcome == engine.OutcomeReview && strings.Contains(strings.Join(reasonCodes(d), ","), "msisdn_spread_24h"):
+			if firstReview == 0 {
+				firstReview = i
+			}
+		default:
+			t.Fatalf("event %d: %s %v after first review at %d", i, d.Outcome, reasonCodes(d), firstReview)
+		}
+	}
+	if firstReview != 6 {
+		t.Fatalf("first review at event %d, want 6 (limit 5 distinct numbers)", firstReview)
+	}
+}
+
+// TestPreauthIdempotent is acceptance 3: the same event id sequentially,
+// concurrently and across a restart has one decision and counts once.
+func TestPreauthIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	a := MustOpenApp(t, dir)
+	ev := testEvent("idem_1", "usr_idem", "+998901234567", 0, "10.00")
+	first, hdr := a.MustPreauth(ev)
+	if hdr.Get("Idempotent-Replayed") != "" {
+		t.Fatal("first decision marked as replayed")
+	}
+	t.Run("Sequential", func(t *testing.T) {
+		again, hdr := a.MustPreauth(ev)
+		if again.DecisionID != first.DecisionID || hdr.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("%s vs %s (%v)", again.DecisionID, first.DecisionID, hdr)
+		}
+	})
+	t.Run("Concurrent", func(t *testing.T) {
+		ev2 := testEvent("idem_2", "usr_idem", "+998901234567", time.Minute, "10.00")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ids, fresh := map[string]bool{}, 0
+		for range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d, hdr := a.MustPreauth(ev2)
+				mu.Lock()
+				ids[d.DecisionID] = true
+				if hdr.Get("Idempotent-Replayed") == "" {
+					fresh++
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if len(ids) != 1 || fresh != 1 {
+			t.Fatalf("decision ids %v, fresh decisions %d", ids, fresh)
+		}
+	})
+	t.Run("AcrossRestart", func(t *testing.T) {
+		a.Close(context.Background())
+		b := MustOpenApp(t, dir)
+		again, hdr := b.MustPreauth(ev)
+		if again.DecisionID != first.DecisionID || hdr.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("after restart %s vs %s", again.DecisionID, first.DecisionID)
+		}
+		next, _ := b.MustPreauth(testEvent("idem_3", "usr_idem", "+998901234567", 2*time.Minute, "10.00"))
+		if next.Features.PayerCount1h != 3 || next.Features.PayerAmountUSD1h.String() != "30" {
+			t.Fatalf("counted %d events (%s USD), want 3 (30)", next.Features.PayerCount1h, next.Features.PayerAmountUSD1h)
+		}
+	})
+}
+
+// TestPreauthConcurrentCount is acceptance 4's first half: 1,000 concurrent
+// calls for one payer count exactly 1,000.
+func TestPreauthConcurrentCount(t *testing.T) {
+	a := MustOpenApp(t, "")
+	const n = 1000
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 100)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			a.MustPreauth(testEvent(fmt.Sprint("conc_", i), "usr_conc", "+998901234567", time.Duration(i)*time.Second, "1.50"))
+		}()
+	}
+	wg.Wait()
+	d, _ := a.MustPreauth(testEvent("conc_last", "usr_conc", "+998901234567", n*time.Second, "1.50"))
+	if d.Features.PayerCount24h != n+1 || d.Features.PayerAmountUSD24h.String() != "1501.5" {
+		t.Fatalf("count %d amount %s, want %d and 1501.5", d.Features.PayerCount24h, d.Features.PayerAmountUSD24h, n+1)
+	}
+}
+
+func TestDecisionLookup(t *testing.T) {
+	a := MustOpenApp(t, "")
+	d, _ := a.MustPreauth(testEvent("look_1", "usr_look", "+998901234567", 0, "3.00"))
+	for _, id := range []string{"look_1", d.DecisionID} {
+		status, b, _ := a.Do(http.MethodGet, "/v1/decisions/"+id, engine.RoleAuditor, "", nil)
+		var got engine.Decision
+		json.Unmarshal(b, &got)
+		if status != 200 || got.DecisionID != d.DecisionID || got.EventID != "look_1" {
+			t.Fatalf("GET %s: %d %s", id, status, b)
+		}
+	}
+	status, b, _ := a.Do(http.MethodGet, "/v1/decisions/nope", engine.RoleAuditor, "", nil)
+	if status != 404 || !strings.Contains(string(b), `"code":"not_found"`) {
+		t.Fatalf("%d %s", status, b)
+	}
+}
