@@ -73,7 +73,13 @@ type App struct {
 	ln     net.Listener
 	server *http.Server
 	served chan error
+	// stops are run by Close, last added first, before the pipeline
+	// closes: consumers that feed the pipeline register theirs here.
+	stops []func(context.Context) error
 }
+
+// onClose registers a function Close runs before draining the pipeline.
+func (a *App) onClose(f func(context.Context) error) { a.stops = append(a.stops, f) }
 
 // NewApp returns an unopened App.
 func NewApp(cfg Config, log *slog.Logger) *App {
@@ -159,6 +165,12 @@ func (a *App) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
 	}
+	for i := len(a.stops) - 1; i >= 0; i-- {
+		if err := a.stops[i](ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.stops = nil
 	if a.Pipeline != nil {
 		a.Pipeline.Close()
 	}
