@@ -10,122 +10,158 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// Field names of the policy input (see policy/qorovul.rego).
-const (
-	keyEvent          = "event"
-	keyFeatures       = "features"
-	keySanctions      = "sanctions"
-	keyConsentMissing = "consent_missing"
+// Field names of the policy input (documented in policy/qorovul.rego).
+var (
+	topFields = [...]string{"event", "features", "sanctions", "consent_missing"}
+
+	eventStringFields = [...]string{
+		"id", "source", "kind", "status",
+		"payer_id", "payer_country", "kyc_level",
+		"instrument_type", "instrument_brand", "bin_country", "instrument_token",
+		"msisdn", "destination_country", "destination_operator", "currency",
+	}
+	eventNumberFields = [...]string{"amount", "amount_usd"}
+
+	featureFields = [...]string{
+		"payer_count_1h", "payer_count_24h", "payer_count_7d",
+		"payer_amount_usd_1h", "payer_amount_usd_24h", "payer_amount_usd_7d",
+		"payer_distinct_msisdn_24h", "payer_distinct_msisdn_7d",
+		"msisdn_distinct_payers_24h", "instrument_distinct_payers_24h",
+		"window_saturated",
+	}
+
+	hitFields = [...]string{"list", "entry_id", "name", "field", "score"}
 )
 
-// buildInput turns in into the OPA input value directly as AST terms: no
-// JSON round trip, no reflection. Amounts become numbers with the exact
+// inputKeys holds the key terms of the input objects, made once per Policy
+// and shared (read-only) by every evaluation, so that building an input
+// allocates only its values.
+type inputKeys struct {
+	top      [len(topFields)]*ast.Term
+	strings  [len(eventStringFields)]*ast.Term
+	numbers  [len(eventNumberFields)]*ast.Term
+	features [len(featureFields)]*ast.Term
+	hit      [len(hitFields)]*ast.Term
+}
+
+func newInputKeys() *inputKeys {
+	k := &inputKeys{}
+	fill := func(dst []*ast.Term, names []string) {
+		for i, n := range names {
+			dst[i] = ast.StringTerm(n)
+		}
+	}
+	fill(k.top[:], topFields[:])
+	fill(k.strings[:], eventStringFields[:])
+	fill(k.numbers[:], eventNumberFields[:])
+	fill(k.features[:], featureFields[:])
+	fill(k.hit[:], hitFields[:])
+	return k
+}
+
+// build turns in into the OPA input value directly as AST terms: no JSON
+// round trip, no reflection. Amounts become numbers carrying the exact
 // decimal text (json.Number), never floats. Empty event strings are left out
-// (unknown), country codes are upper-cased and the operator id lower-cased.
-func buildInput(in *Input) (ast.Value, error) {
-	event, err := eventObject(&in.Event)
+// (unknown); country codes are upper-cased and the operator id lower-cased.
+func (k *inputKeys) build(in *Input) (ast.Value, error) {
+	event, err := k.event(&in.Event)
 	if err != nil {
 		return nil, err
 	}
-	features, err := featuresObject(&in.Features)
+	features, err := k.featuresObject(&in.Features)
 	if err != nil {
 		return nil, err
 	}
-	sanctions, err := sanctionsArray(in.Sanctions)
+	sanctions, err := k.sanctions(in.Sanctions)
 	if err != nil {
 		return nil, err
 	}
+	var terms [3]ast.Term
+	terms[0].Value, terms[1].Value, terms[2].Value = event, features, sanctions
 	return ast.NewObject(
-		[2]*ast.Term{ast.InternedTerm(keyEvent), ast.NewTerm(event)},
-		[2]*ast.Term{ast.InternedTerm(keyFeatures), ast.NewTerm(features)},
-		[2]*ast.Term{ast.InternedTerm(keySanctions), ast.NewTerm(sanctions)},
-		[2]*ast.Term{ast.InternedTerm(keyConsentMissing), ast.InternedTerm(in.ConsentMissing)},
+		[2]*ast.Term{k.top[0], &terms[0]},
+		[2]*ast.Term{k.top[1], &terms[1]},
+		[2]*ast.Term{k.top[2], &terms[2]},
+		[2]*ast.Term{k.top[3], ast.InternedTerm(in.ConsentMissing)},
 	), nil
 }
 
-func eventObject(e *Event) (ast.Object, error) {
+func (k *inputKeys) event(e *Event) (ast.Object, error) {
 	if !isDecimal(e.AmountUSD) {
 		return nil, fmt.Errorf("event amount_usd %q is not a decimal", e.AmountUSD)
 	}
 	if e.Amount != "" && !isDecimal(e.Amount) {
 		return nil, fmt.Errorf("event amount %q is not a decimal", e.Amount)
 	}
-	fields := [...]struct {
-		key, value string
-	}{
-		{"id", e.ID},
-		{"source", e.Source},
-		{"kind", e.Kind},
-		{"status", e.Status},
-		{"payer_id", e.PayerID},
-		{"payer_country", strings.ToUpper(e.PayerCountry)},
-		{"kyc_level", e.KYCLevel},
-		{"instrument_type", e.InstrumentType},
-		{"instrument_brand", e.InstrumentBrand},
-		{"bin_country", strings.ToUpper(e.BINCountry)},
-		{"instrument_token", e.InstrumentToken},
-		{"msisdn", e.MSISDN},
-		{"destination_country", strings.ToUpper(e.DestinationCountry)},
-		{"destination_operator", strings.ToLower(e.DestinationOperator)},
-		{"currency", e.Currency},
+	values := [len(eventStringFields) + len(eventNumberFields)]string{
+		e.ID, e.Source, e.Kind, e.Status,
+		e.PayerID, strings.ToUpper(e.PayerCountry), e.KYCLevel,
+		e.InstrumentType, e.InstrumentBrand, strings.ToUpper(e.BINCountry), e.InstrumentToken,
+		e.MSISDN, strings.ToUpper(e.DestinationCountry), strings.ToLower(e.DestinationOperator), e.Currency,
+		e.Amount, e.AmountUSD,
 	}
-	items := make([][2]*ast.Term, 0, len(fields)+2)
-	for _, f := range fields {
-		if f.value == "" {
+	var terms [len(values)]ast.Term
+	var items [len(values)][2]*ast.Term
+	n := 0
+	for i, v := range values {
+		if v == "" {
 			continue
 		}
-		items = append(items, [2]*ast.Term{ast.InternedTerm(f.key), ast.StringTerm(f.value)})
+		if i < len(eventStringFields) {
+			terms[n].Value = ast.String(v)
+			items[n] = [2]*ast.Term{k.strings[i], &terms[n]}
+		} else {
+			terms[n].Value = ast.Number(v)
+			items[n] = [2]*ast.Term{k.numbers[i-len(eventStringFields)], &terms[n]}
+		}
+		n++
 	}
-	if e.Amount != "" {
-		items = append(items, [2]*ast.Term{ast.InternedTerm("amount"), ast.NumberTerm(json.Number(e.Amount))})
-	}
-	items = append(items, [2]*ast.Term{ast.InternedTerm("amount_usd"), ast.NumberTerm(json.Number(e.AmountUSD))})
-	return ast.NewObject(items...), nil
+	return ast.NewObject(items[:n]...), nil
 }
 
-func featuresObject(f *Features) (ast.Object, error) {
-	amounts := [...]struct {
-		key, value string
-	}{
-		{"payer_amount_usd_1h", f.PayerAmountUSD1h},
-		{"payer_amount_usd_24h", f.PayerAmountUSD24h},
-		{"payer_amount_usd_7d", f.PayerAmountUSD7d},
-	}
-	for _, a := range amounts {
-		if !isDecimal(a.value) {
-			return nil, fmt.Errorf("feature %s %q is not a decimal", a.key, a.value)
+func (k *inputKeys) featuresObject(f *Features) (ast.Object, error) {
+	amounts := [...]string{f.PayerAmountUSD1h, f.PayerAmountUSD24h, f.PayerAmountUSD7d}
+	var terms [len(amounts)]ast.Term
+	for i, a := range amounts {
+		if !isDecimal(a) {
+			return nil, fmt.Errorf("feature %s %q is not a decimal", featureFields[3+i], a)
 		}
+		terms[i].Value = ast.Number(a)
 	}
+	kf := &k.features
 	return ast.NewObject(
-		[2]*ast.Term{ast.InternedTerm("payer_count_1h"), ast.InternedTerm(f.PayerCount1h)},
-		[2]*ast.Term{ast.InternedTerm("payer_count_24h"), ast.InternedTerm(f.PayerCount24h)},
-		[2]*ast.Term{ast.InternedTerm("payer_count_7d"), ast.InternedTerm(f.PayerCount7d)},
-		[2]*ast.Term{ast.InternedTerm(amounts[0].key), ast.NumberTerm(json.Number(amounts[0].value))},
-		[2]*ast.Term{ast.InternedTerm(amounts[1].key), ast.NumberTerm(json.Number(amounts[1].value))},
-		[2]*ast.Term{ast.InternedTerm(amounts[2].key), ast.NumberTerm(json.Number(amounts[2].value))},
-		[2]*ast.Term{ast.InternedTerm("payer_distinct_msisdn_24h"), ast.InternedTerm(f.PayerDistinctMSISDN24h)},
-		[2]*ast.Term{ast.InternedTerm("payer_distinct_msisdn_7d"), ast.InternedTerm(f.PayerDistinctMSISDN7d)},
-		[2]*ast.Term{ast.InternedTerm("msisdn_distinct_payers_24h"), ast.InternedTerm(f.MSISDNDistinctPayers24h)},
-		[2]*ast.Term{ast.InternedTerm("instrument_distinct_payers_24h"), ast.InternedTerm(f.InstrumentDistinctPayers24h)},
-		[2]*ast.Term{ast.InternedTerm("window_saturated"), ast.InternedTerm(f.Saturated)},
+		[2]*ast.Term{kf[0], ast.InternedTerm(f.PayerCount1h)},
+		[2]*ast.Term{kf[1], ast.InternedTerm(f.PayerCount24h)},
+		[2]*ast.Term{kf[2], ast.InternedTerm(f.PayerCount7d)},
+		[2]*ast.Term{kf[3], &terms[0]},
+		[2]*ast.Term{kf[4], &terms[1]},
+		[2]*ast.Term{kf[5], &terms[2]},
+		[2]*ast.Term{kf[6], ast.InternedTerm(f.PayerDistinctMSISDN24h)},
+		[2]*ast.Term{kf[7], ast.InternedTerm(f.PayerDistinctMSISDN7d)},
+		[2]*ast.Term{kf[8], ast.InternedTerm(f.MSISDNDistinctPayers24h)},
+		[2]*ast.Term{kf[9], ast.InternedTerm(f.InstrumentDistinctPayers24h)},
+		[2]*ast.Term{kf[10], ast.InternedTerm(f.Saturated)},
 	), nil
 }
 
-func sanctionsArray(hits []SanctionsHit) (*ast.Array, error) {
-	arr := ast.NewArrayWithCapacity(len(hits))
-	for _, h := range hits {
+func (k *inputKeys) sanctions(hits []SanctionsHit) (*ast.Array, error) {
+	if len(hits) == 0 {
+		return ast.NewArray(), nil
+	}
+	elems := make([]*ast.Term, len(hits))
+	for i, h := range hits {
 		if math.IsNaN(h.Score) || math.IsInf(h.Score, 0) {
 			return nil, fmt.Errorf("sanctions hit %s/%s score is %v", h.List, h.EntryID, h.Score)
 		}
-		arr = arr.Append(ast.ObjectTerm(
-			[2]*ast.Term{ast.InternedTerm("list"), ast.StringTerm(h.List)},
-			[2]*ast.Term{ast.InternedTerm("entry_id"), ast.StringTerm(h.EntryID)},
-			[2]*ast.Term{ast.InternedTerm("name"), ast.StringTerm(h.Name)},
-			[2]*ast.Term{ast.InternedTerm("field"), ast.StringTerm(h.Field)},
-			[2]*ast.Term{ast.InternedTerm("score"), ast.NumberTerm(json.Number(strconv.FormatFloat(h.Score, 'f', -1, 64)))},
-		))
+		elems[i] = ast.ObjectTerm(
+			[2]*ast.Term{k.hit[0], ast.StringTerm(h.List)},
+			[2]*ast.Term{k.hit[1], ast.StringTerm(h.EntryID)},
+			[2]*ast.Term{k.hit[2], ast.StringTerm(h.Name)},
+			[2]*ast.Term{k.hit[3], ast.StringTerm(h.Field)},
+			[2]*ast.Term{k.hit[4], ast.NumberTerm(json.Number(strconv.FormatFloat(h.Score, 'f', -1, 64)))},
+		)
 	}
-	return arr, nil
+	return ast.NewArray(elems...), nil
 }
 
 // isDecimal reports whether s is a plain decimal number: an optional minus,

@@ -14,9 +14,11 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/util"
 )
 
@@ -30,6 +32,7 @@ var embedded embed.FS
 type Policy struct {
 	version string
 	query   rego.PreparedEvalQuery
+	keys    *inputKeys
 }
 
 // Default returns the policy embedded from rules/policy.
@@ -86,7 +89,7 @@ func Load(fsys fs.FS) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile policy: %w", err)
 	}
-	return &Policy{version: version(files), query: pq}, nil
+	return &Policy{version: version(files), query: pq, keys: newInputKeys()}, nil
 }
 
 // Version is "sha256:<hex>" over the policy's files (*.rego without tests and
@@ -100,11 +103,19 @@ func (p *Policy) Eval(ctx context.Context, in *Input) (Result, error) {
 	if in == nil {
 		return Result{}, errors.New("eval policy: nil input")
 	}
-	input, err := buildInput(in)
+	input, err := p.keys.build(in)
 	if err != nil {
 		return Result{}, fmt.Errorf("eval policy: %w", err)
 	}
-	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(input))
+	// Cancel through a context callback instead of the goroutine OPA would
+	// otherwise start for every evaluation.
+	cancel := topdown.NewCancel()
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	defer stop()
+	rs, err := p.query.Eval(ctx,
+		rego.EvalParsedInput(input),
+		rego.EvalExternalCancel(cancel),
+		rego.EvalMetrics(metrics.NoOp()))
 	if err != nil {
 		return Result{}, fmt.Errorf("eval policy: %w", err)
 	}

@@ -51,17 +51,23 @@ func decodeResult(t *ast.Term) (Result, error) {
 	if rt == nil {
 		return Result{}, errors.New("decision: reasons missing")
 	}
-	arr, ok := rt.Value.(*ast.Array)
-	if !ok {
-		return Result{}, fmt.Errorf("decision: reasons is %s, want an array", ast.ValueName(rt.Value))
+	var elems []*ast.Term
+	switch v := rt.Value.(type) {
+	case *ast.Array:
+		elems = make([]*ast.Term, 0, v.Len())
+		v.Foreach(func(t *ast.Term) { elems = append(elems, t) })
+	case ast.Set:
+		elems = v.Slice()
+	default:
+		return Result{}, fmt.Errorf("decision: reasons is %s, want an array or set", ast.ValueName(rt.Value))
 	}
 	type ranked struct {
 		Reason
 		rank, weight int
 	}
-	rs := make([]ranked, 0, arr.Len())
-	for i := range arr.Len() {
-		r, err := decodeReason(arr.Elem(i))
+	rs := make([]ranked, 0, len(elems))
+	for i, t := range elems {
+		r, err := decodeReason(t)
 		if err != nil {
 			return Result{}, fmt.Errorf("decision: reasons[%d]: %w", i, err)
 		}
