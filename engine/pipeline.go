@@ -81,16 +81,22 @@ type Pipeline struct {
 }
 
 type item struct {
-	ev        Event
-	win       WindowEvent
-	feat      Features
-	dec       Decision
-	decJSON   []byte
-	dup       bool
+	ev      Event
+	win     WindowEvent
+	feat    Features
+	dec     Decision
+	decJSON []byte
+	dup     bool
+	// status is the transaction's status once this item is committed.
+	status string
+	// change is set when the item records a status change of a
+	// transaction decided before, instead of a new decision.
+	change    *StatusChange
 	err       error
 	scored    chan struct{}
 	finished  chan struct{}
-	followers []*item
+	followers []*item // same id and status: they get this item's result
+	deferred  []*item // same id, another status: sequenced again after this commits
 }
 
 // Result is what Submit returns: the decision and whether it was stored
@@ -98,6 +104,19 @@ type item struct {
 type Result struct {
 	Decision  Decision
 	Duplicate bool
+	// StatusChange is set when this event moved a transaction decided
+	// before to a new status (the decision itself stays as it was).
+	StatusChange *StatusChange
+}
+
+// StatusChange is a transaction's move from one status to another, seen
+// in a later record of the same event id.
+type StatusChange struct {
+	EventID    string    `json:"event_id"`
+	From       string    `json:"from"`
+	To         string    `json:"to"`
+	Source     string    `json:"source"`
+	OccurredAt time.Time `json:"occurred_at"`
 }
 
 // NewPipeline rebuilds the window state from the store and starts the
@@ -180,7 +199,7 @@ func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
 		if it.err != nil {
 			return Result{}, it.err
 		}
-		return Result{Decision: it.dec, Duplicate: it.dup}, nil
+		return Result{Decision: it.dec, Duplicate: it.dup, StatusChange: it.change}, nil
 	case <-ctx.Done():
 		return Result{}, &Error{Code: EDEADLINE, Message: "the decision was not durable in time; retry with the same event id", Err: ctx.Err()}
 	}
@@ -215,7 +234,8 @@ func (p *Pipeline) Close() {
 	p.done.Wait()
 }
 
-// sequence is the one goroutine that owns idempotency and the windows.
+// sequence is the one goroutine that owns idempotency, transaction status
+// and the windows.
 func (p *Pipeline) sequence() {
 	defer p.done.Done()
 	defer close(p.commitq)
@@ -225,38 +245,65 @@ func (p *Pipeline) sequence() {
 			p.finish(it, &Error{Code: EUNAVAILABLE, Message: "the pipeline stopped after a storage failure", Err: *err})
 			continue
 		}
-		id := it.ev.ID
-		p.mu.Lock()
-		if leader := p.pending[id]; leader != nil {
+		p.sequenceOne(it)
+	}
+}
+
+func (p *Pipeline) sequenceOne(it *item) {
+	id := it.ev.ID
+	p.mu.Lock()
+	if leader := p.pending[id]; leader != nil {
+		if it.ev.Status == "" || it.ev.Status == leader.status {
 			leader.followers = append(leader.followers, it)
-			p.mu.Unlock()
-			continue
+		} else {
+			leader.deferred = append(leader.deferred, it)
 		}
 		p.mu.Unlock()
-		// Not in flight: either decided and durable, or new. The committer
-		// removes a pending id only after its commit, so this read sees it.
-		stored, err := p.store.decisionJSON(id)
-		if err != nil {
-			p.finish(it, fmt.Errorf("read decision %s: %w", id, err))
-			continue
+		return
+	}
+	p.mu.Unlock()
+	// Not in flight: either decided and durable, or new. The committer
+	// removes a pending id only after its commit, so this read sees it.
+	stored, status, err := p.store.lookup(id)
+	if err != nil {
+		p.finish(it, fmt.Errorf("read decision %s: %w", id, err))
+		return
+	}
+	if stored != nil {
+		if err := json.Unmarshal(stored, &it.dec); err != nil {
+			p.finish(it, fmt.Errorf("decode stored decision %s: %w", id, err))
+			return
 		}
-		if stored != nil {
-			if err := json.Unmarshal(stored, &it.dec); err != nil {
-				p.finish(it, fmt.Errorf("decode stored decision %s: %w", id, err))
-				continue
-			}
-			it.dup = true
+		it.dup = true
+		if it.ev.Status == "" || it.ev.Status == status {
 			p.obs.Decided(it.dec.Outcome, true)
 			p.finish(it, nil)
-			continue
+			return
 		}
+		if err := Transition(status, it.ev.Status); err != nil {
+			p.finish(it, err)
+			return
+		}
+		// A status change: recorded and audited, never counted again.
+		it.status = it.ev.Status
+		it.change = &StatusChange{EventID: id, From: status, To: it.ev.Status, Source: it.ev.Source, OccurredAt: it.ev.OccurredAt}
 		p.mu.Lock()
 		p.pending[id] = it
 		p.mu.Unlock()
-		it.feat = p.windows.Apply(it.win)
-		p.scoreq <- it
+		close(it.scored)
 		p.commitq <- it
+		return
 	}
+	it.status = it.ev.Status
+	if it.status == "" {
+		it.status = StatusCreated
+	}
+	p.mu.Lock()
+	p.pending[id] = it
+	p.mu.Unlock()
+	it.feat = p.windows.Apply(it.win)
+	p.scoreq <- it
+	p.commitq <- it
 }
 
 // score runs on several goroutines.
@@ -325,7 +372,7 @@ func (p *Pipeline) commitBatch(batch []*item) {
 	p.mu.Unlock()
 	for _, it := range batch {
 		if err == nil {
-			p.obs.Decided(it.dec.Outcome, false)
+			p.obs.Decided(it.dec.Outcome, it.dup)
 		}
 		for _, f := range it.followers {
 			f.dec, f.dup = it.dec, true
@@ -333,6 +380,13 @@ func (p *Pipeline) commitBatch(batch []*item) {
 				p.obs.Decided(it.dec.Outcome, true)
 			}
 			p.finish(f, err)
+		}
+		for _, f := range it.deferred {
+			if err != nil {
+				p.finish(f, err)
+				continue
+			}
+			go p.resequence(f)
 		}
 		p.finish(it, err)
 	}
@@ -344,6 +398,14 @@ func (p *Pipeline) commitBatch(batch []*item) {
 				p.cfg.Log.Warn("pruning window records failed", "err", err)
 			}
 		}
+	}
+}
+
+// resequence sends an item that waited for an earlier record of the same
+// event id through the sequencer again.
+func (p *Pipeline) resequence(it *item) {
+	if err := p.enqueue(context.Background(), it); err != nil {
+		p.finish(it, err)
 	}
 }
 
@@ -363,28 +425,8 @@ func (p *Pipeline) writeBatch(batch []*item) error {
 		if it.err != nil {
 			return it.err
 		}
-		id := it.ev.ID
-		if err := txn.Set([]byte(prefixDecision+id), it.decJSON); err != nil {
-			return fmt.Errorf("write decision: %w", err)
-		}
-		if err := txn.Set([]byte(prefixDecisionID+it.dec.DecisionID), []byte(id)); err != nil {
-			return fmt.Errorf("write decision index: %w", err)
-		}
-		if err := txn.Set(windowKey(it.win.At, id), encodeWindow(&it.win)); err != nil {
-			return fmt.Errorf("write window record: %w", err)
-		}
-		if it.dec.HoldID != "" {
-			h := Hold{ID: it.dec.HoldID, EventID: id, DecisionID: it.dec.DecisionID, Status: HoldOpen, CreatedAt: it.dec.CreatedAt}
-			hb, err := json.Marshal(&h)
-			if err != nil {
-				return fmt.Errorf("encode hold: %w", err)
-			}
-			if err := txn.Set([]byte(prefixHold+h.ID), hb); err != nil {
-				return fmt.Errorf("write hold: %w", err)
-			}
-		}
-		if _, err := ab.Append(txn, audit.Entry{Kind: "decision", Subject: id, Payload: it.decJSON}); err != nil {
-			return fmt.Errorf("append audit entry: %w", err)
+		if err := p.writeItem(txn, ab, it); err != nil {
+			return err
 		}
 	}
 	if err := txn.Commit(); err != nil {
@@ -395,6 +437,48 @@ func (p *Pipeline) writeBatch(batch []*item) error {
 	}
 	if err := p.store.audit.Commit(ab); err != nil {
 		return fmt.Errorf("advance audit head: %w", err)
+	}
+	return nil
+}
+
+// writeItem stages one item's effect in txn: a new decision with its window
+// record, status and hold, or a status change; each with its audit entry.
+func (p *Pipeline) writeItem(txn *badger.Txn, ab *audit.Batch, it *item) error {
+	id := it.ev.ID
+	if err := txn.Set([]byte(prefixStatus+id), []byte(it.status)); err != nil {
+		return fmt.Errorf("write status: %w", err)
+	}
+	if it.change != nil {
+		payload, err := json.Marshal(it.change)
+		if err != nil {
+			return fmt.Errorf("encode status change: %w", err)
+		}
+		if _, err := ab.Append(txn, audit.Entry{Kind: "status.change", Subject: id, Payload: payload}); err != nil {
+			return fmt.Errorf("append audit entry: %w", err)
+		}
+		return nil
+	}
+	if err := txn.Set([]byte(prefixDecision+id), it.decJSON); err != nil {
+		return fmt.Errorf("write decision: %w", err)
+	}
+	if err := txn.Set([]byte(prefixDecisionID+it.dec.DecisionID), []byte(id)); err != nil {
+		return fmt.Errorf("write decision index: %w", err)
+	}
+	if err := txn.Set(windowKey(it.win.At, id), encodeWindow(&it.win)); err != nil {
+		return fmt.Errorf("write window record: %w", err)
+	}
+	if it.dec.HoldID != "" {
+		h := Hold{ID: it.dec.HoldID, EventID: id, DecisionID: it.dec.DecisionID, Status: HoldOpen, CreatedAt: it.dec.CreatedAt}
+		hb, err := json.Marshal(&h)
+		if err != nil {
+			return fmt.Errorf("encode hold: %w", err)
+		}
+		if err := txn.Set([]byte(prefixHold+h.ID), hb); err != nil {
+			return fmt.Errorf("write hold: %w", err)
+		}
+	}
+	if _, err := ab.Append(txn, audit.Entry{Kind: "decision", Subject: id, Payload: it.decJSON}); err != nil {
+		return fmt.Errorf("append audit entry: %w", err)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ const (
 	prefixWindow     = "w/" // w/<8-byte occurred_at ms><event id> -> window record
 	prefixHold       = "h/" // h/<hold id> -> hold JSON
 	prefixToken      = "k/" // k/<token id> -> token record JSON
+	prefixStatus     = "s/" // s/<event id> -> the transaction's current status
 )
 
 // LedgerAudit is the name of the audit ledger of decisions and officer actions.
@@ -142,21 +143,43 @@ func (s *Store) Decision(id string) (Decision, error) {
 	return d, nil
 }
 
-// decisionJSON returns the stored decision JSON of an event id, or nil.
-func (s *Store) decisionJSON(eventID string) ([]byte, error) {
-	var v []byte
-	err := s.db.View(func(txn *badger.Txn) error {
+// lookup returns the stored decision JSON of an event id (nil if none) and
+// the transaction's current status.
+func (s *Store) lookup(eventID string) (dec []byte, status string, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get([]byte(prefixDecision + eventID))
-		if err != nil {
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		} else if err != nil {
 			return err
 		}
-		v, err = item.ValueCopy(nil)
+		if dec, err = item.ValueCopy(nil); err != nil {
+			return err
+		}
+		item, err = txn.Get([]byte(prefixStatus + eventID))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			status = StatusCreated
+			return nil
+		} else if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		status = string(v)
 		return err
 	})
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, nil
+	return dec, status, err
+}
+
+// Status returns the current status of a decided transaction.
+func (s *Store) Status(eventID string) (string, error) {
+	dec, status, err := s.lookup(eventID)
+	if err != nil {
+		return "", fmt.Errorf("read status: %w", err)
 	}
-	return v, err
+	if dec == nil {
+		return "", Errorf(ENOTFOUND, "no decision for %q", eventID)
+	}
+	return status, nil
 }
 
 // windowKey is w/<occurred_at ms, big-endian><event id>, so that a scan
