@@ -96,14 +96,14 @@ func decodeTelecom(r Record) (engine.Event, error) {
 	return ev, p.err(engine.SourceTelecom)
 }
 
-// telecomTopup maps a top-up; prefix is the path of its fields, status when
-// set overrides its own, and answered says it is the API's answer (response
-// or webhook data) rather than the partner's request.
+// telecomTopup maps a top-up; prefix is the path of its fields ("data." in a
+// webhook, whose event gives status), and answered says it is the API's
+// answer (response or webhook data) rather than the partner's request.
 func (p *problems) telecomTopup(r Record, prefix string, t *telecomTopup, status string, answered bool) engine.Event {
 	ev := engine.Event{Source: engine.SourceTelecom, Kind: engine.KindRecharge}
 	ev.ID = ns(engine.SourceTelecom, p.id(prefix+"external_tx_id", t.ExternalTxID))
 	switch {
-	case status != "":
+	case prefix != "": // webhook data: the event gives the status
 		ev.Status = status
 	case !answered:
 		ev.Status = engine.StatusCreated

@@ -63,9 +63,9 @@ func TestDecodeUpay(t *testing.T) {
 			name: "WebhookRefundedTypeWinsOverDataStatus", file: "webhook_refunded.json",
 			want: engine.Event{
 				ID: "upay:77aa01ff", Source: "upay", Kind: "recharge", Status: "refunded",
-				OccurredAt: at("2026-04-22T18:08:30Z"), // no created_at: the webhook's time
-				Payer:      engine.Payer{ID: "upay:usr_20211"},
-				Instrument: &engine.Instrument{Type: "card", Brand: "amex", Last4: "0005"},
+				OccurredAt:  at("2026-04-22T18:08:30Z"), // no created_at: the webhook's time
+				Payer:       engine.Payer{ID: "upay:usr_20211"},
+				Instrument:  &engine.Instrument{Type: "card", Brand: "amex", Last4: "0005"},
 				Beneficiary: engine.Beneficiary{MSISDN: "992935551234"},
 				Destination: &engine.Destination{Country: "TJ", Operator: "babilon-m"},
 				Amount:      engine.Money{Value: dec("40.00"), Currency: "USD"},
