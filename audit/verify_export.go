@@ -96,13 +96,13 @@ func (v *exportChecker) jsonl(br *bufio.Reader) error {
 		v.line++
 		switch {
 		case errors.Is(err, errLineTooLong):
-			return v.bad(v.expected(), "line longer than %d bytes", MaxExportLine)
+			return v.bad(v.blame(nil), "line longer than %d bytes", MaxExportLine)
 		case err != nil:
 			return err
 		case len(line) == 0:
-			return v.bad(v.expected(), "empty line")
+			return v.bad(v.blame(line), "empty line")
 		case line[len(line)-1] == '\r':
-			return v.bad(v.expected(), "line ends in CR: the export was altered (CRLF line endings?)")
+			return v.bad(v.blame(line[:len(line)-1]), "line ends in CR: the export was altered (CRLF line endings?)")
 		case bytes.HasPrefix(line, []byte(`{"checkpoint":`)):
 			var w struct {
 				Checkpoint json.RawMessage `json:"checkpoint"`
