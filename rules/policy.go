@@ -103,6 +103,9 @@ func (p *Policy) Eval(ctx context.Context, in *Input) (Result, error) {
 	if in == nil {
 		return Result{}, errors.New("eval policy: nil input")
 	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("eval policy: %w", err)
+	}
 	input, err := p.keys.build(in)
 	if err != nil {
 		return Result{}, fmt.Errorf("eval policy: %w", err)

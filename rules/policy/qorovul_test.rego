@@ -163,6 +163,13 @@ test_operator_tajikistan_three_digit_prefix if {
 	codes(bad) == {"operator_prefix_mismatch"}
 }
 
+test_operator_uzbek_regional_range if {
+	ok := qorovul.decision with input as with_event({"msisdn": "+998615012345", "destination_operator": "mobiuz"})
+	ok.outcome == "allow"
+	bad := qorovul.decision with input as with_event({"msisdn": "+998615012345", "destination_operator": "beeline"})
+	messages(bad) == {"number prefix +998 6150 belongs to mobiuz but destination operator is beeline"}
+}
+
 test_unknown_number_plan_is_no_signal if {
 	d := qorovul.decision with input as with_event({"msisdn": "+79161234567", "destination_country": "RU", "destination_operator": "mts"})
 	d.outcome == "allow"
