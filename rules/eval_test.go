@@ -156,8 +156,10 @@ func TestEval(t *testing.T) {
 			outcome: rules.OutcomeAllow,
 		},
 		{
-			name:    "SanctionsMatch",
-			in:      input(func(in *rules.Input) { in.Sanctions = []rules.SanctionsHit{ofacHit(0.93), ofacHit(0.86), ofacHit(0.97)} }),
+			name: "SanctionsMatch",
+			in: input(func(in *rules.Input) {
+				in.Sanctions = []rules.SanctionsHit{ofacHit(0.93), ofacHit(0.86), ofacHit(0.97)}
+			}),
 			outcome: rules.OutcomeDeny, score: 100,
 			codes:   []string{"sanctions_match"},
 			message: `beneficiary.name matches ofac_sdn entry 35283 "USMANOV, Alisher Burhanovich" (score 0.97) and 1 more`,
@@ -178,7 +180,7 @@ func TestEval(t *testing.T) {
 			name:    "ConsentMissing",
 			in:      input(func(in *rules.Input) { in.ConsentMissing = true }),
 			outcome: rules.OutcomeReview, score: 50,
-			codes:   []string{"consent_missing"},
+			codes: []string{"consent_missing"},
 		},
 		{
 			name:    "WindowSaturated",
