@@ -102,7 +102,9 @@ type item struct {
 // Result is what Submit returns: the decision and whether it was stored
 // before (a retry or a redelivery of an event already decided).
 type Result struct {
-	Decision  Decision
+	Decision Decision
+	// JSON is Decision as stored, so that callers need not encode it again.
+	JSON      []byte
 	Duplicate bool
 	// StatusChange is set when this event moved a transaction decided
 	// before to a new status (the decision itself stays as it was).
@@ -199,7 +201,7 @@ func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
 		if it.err != nil {
 			return Result{}, it.err
 		}
-		return Result{Decision: it.dec, Duplicate: it.dup, StatusChange: it.change}, nil
+		return Result{Decision: it.dec, JSON: it.decJSON, Duplicate: it.dup, StatusChange: it.change}, nil
 	case <-ctx.Done():
 		return Result{}, &Error{Code: EDEADLINE, Message: "the decision was not durable in time; retry with the same event id", Err: ctx.Err()}
 	}
@@ -274,7 +276,7 @@ func (p *Pipeline) sequenceOne(it *item) {
 			p.finish(it, fmt.Errorf("decode stored decision %s: %w", id, err))
 			return
 		}
-		it.dup = true
+		it.dup, it.decJSON = true, stored
 		if it.ev.Status == "" || it.ev.Status == status {
 			p.obs.Decided(it.dec.Outcome, true)
 			p.finish(it, nil)
@@ -375,7 +377,7 @@ func (p *Pipeline) commitBatch(batch []*item) {
 			p.obs.Decided(it.dec.Outcome, it.dup)
 		}
 		for _, f := range it.followers {
-			f.dec, f.dup = it.dec, true
+			f.dec, f.decJSON, f.dup = it.dec, it.decJSON, true
 			if err == nil {
 				p.obs.Decided(it.dec.Outcome, true)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -43,10 +44,11 @@ const DefaultMemTableSize = 32 << 20
 
 // Store is the one Badger database of a Qorovul instance.
 type Store struct {
-	db    *badger.DB
-	audit *audit.Ledger
-	clock Clock
-	log   *slog.Logger
+	db     *badger.DB
+	audit  *audit.Ledger
+	clock  Clock
+	log    *slog.Logger
+	tokens sync.Map // token id -> cachedToken
 }
 
 // OpenStore opens (creating if needed) the database in dir. Writes are

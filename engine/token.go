@@ -106,14 +106,7 @@ func (s *Store) Authenticate(token string) (Principal, error) {
 	if err != nil {
 		return Principal{}, denied
 	}
-	var rec tokenRecord
-	err = s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get([]byte(prefixToken + id))
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, &rec) })
-	})
+	rec, err := s.tokenRecord(id)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return Principal{}, denied
 	} else if err != nil {
@@ -125,6 +118,35 @@ func (s *Store) Authenticate(token string) (Principal, error) {
 		return Principal{}, denied
 	}
 	return rec.Principal, nil
+}
+
+// tokenCacheTTL is how long a token record read from the store is reused.
+const tokenCacheTTL = time.Minute
+
+type cachedToken struct {
+	rec     tokenRecord
+	expires time.Time
+}
+
+// tokenRecord reads a token's record, through a short-lived cache: only
+// the hash of the secret is cached, as it is stored.
+func (s *Store) tokenRecord(id string) (tokenRecord, error) {
+	now := s.clock.Now()
+	if c, ok := s.tokens.Load(id); ok && now.Before(c.(cachedToken).expires) {
+		return c.(cachedToken).rec, nil
+	}
+	var rec tokenRecord
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(prefixToken + id))
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error { return json.Unmarshal(v, &rec) })
+	})
+	if err == nil {
+		s.tokens.Store(id, cachedToken{rec: rec, expires: now.Add(tokenCacheTTL)})
+	}
+	return rec, err
 }
 
 func printableSpaced(s string) bool {

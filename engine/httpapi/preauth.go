@@ -29,10 +29,12 @@ func (s *Server) handlePreauth(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	b, err := json.Marshal(&res.Decision)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+	b := res.JSON
+	if b == nil {
+		if b, err = json.Marshal(&res.Decision); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
 	}
 	if res.Duplicate {
 		w.Header().Set("Idempotent-Replayed", "true")
