@@ -133,18 +133,11 @@ func parseCheckpoint(body []byte) (Checkpoint, error) {
 	return c, nil
 }
 
-// strictUnmarshal decodes exactly one JSON object into v, refusing unknown
-// members and anything after it, even whitespace.
+// strictUnmarshal decodes exactly one JSON value into v. It does not refuse
+// unknown or duplicate members: every caller compares the re-encoded value
+// with the input bytes, which refuses those and any other non-canonical form.
 func strictUnmarshal(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.InputOffset() != int64(len(b)) {
-		return errors.New("data after the object")
-	}
-	return nil
+	return json.Unmarshal(b, v)
 }
 
 // KeyID names a public key: the first 16 hex digits of SHA-256 of its 32 bytes.

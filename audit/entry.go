@@ -107,20 +107,27 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// chainHash returns hex(SHA-256(raw(prev) || c)).
-func chainHash(prev string, c []byte) (string, error) {
-	var raw [sha256.Size]byte
-	if len(prev) != hex.EncodedLen(sha256.Size) {
-		return "", fmt.Errorf("prev hash %q: want %d hex digits", prev, hex.EncodedLen(sha256.Size))
-	}
-	if _, err := hex.Decode(raw[:], []byte(prev)); err != nil {
-		return "", fmt.Errorf("prev hash %q: %w", prev, err)
-	}
-	h := sha256.New()
-	h.Write(raw[:])
-	h.Write(c)
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])), nil
+// hashMemberLen is the length of `,"hash":"<64 hex>"}` minus the `}` it replaces.
+const hashMemberLen = len(`,"hash":""`) + 64
+
+// seal computes e's hash. It returns a buffer holding the 32 raw bytes of
+// e.PrevHash followed by C(e), with spare capacity for the hash member, and
+// the hex hash of that buffer. Callers check e.PrevHash is 64 lowercase hex.
+func seal(e *Entry) (buf []byte, hash string) {
+	n := sha256.Size + 160 + len(e.Kind) + len(e.Subject) + len(e.Actor) + len(e.Payload) + len(e.PrevHash) + hashMemberLen
+	buf = make([]byte, sha256.Size, n)
+	hex.Decode(buf[:sha256.Size], []byte(e.PrevHash))
+	buf = canonical(buf, e)
+	sum := sha256.Sum256(buf)
+	return buf, hex.EncodeToString(sum[:])
+}
+
+// withHash turns seal's buffer into the stored value: C(e) with the hash
+// member before the closing brace. It reuses buf's memory.
+func withHash(buf []byte, hash string) []byte {
+	v := append(buf[sha256.Size:len(buf)-1], `,"hash":"`...)
+	v = append(v, hash...)
+	return append(v, `"}`...)
 }
 
 // isLowerHex reports whether s is 64 lowercase hex digits.
@@ -196,8 +203,9 @@ func decodeStored(b []byte) (Entry, error) {
 	return e, nil
 }
 
-// checkEntry checks a parsed entry against the bytes it came from (nil to skip
-// the byte comparison) and recomputes its hash.
+// checkEntry checks a parsed entry against the bytes it came from and
+// recomputes its hash. b is nil for an entry read from CSV cells, whose
+// payload has not been parsed yet.
 func checkEntry(e *Entry, b []byte) error {
 	if e.Seq == 0 {
 		return errors.New("entry seq is 0")
@@ -213,22 +221,18 @@ func checkEntry(e *Entry, b []byte) error {
 			return errors.New("entry has a string that is not valid UTF-8")
 		}
 	}
+	if b == nil && !json.Valid(e.Payload) { // b != nil: the parser checked it
+		return errors.New("entry payload is not valid JSON")
+	}
 	if !isCompactJSON(e.Payload) {
 		return errors.New("entry payload is not compact JSON")
 	}
-	c := canonical(make([]byte, 0, 256+len(e.Payload)), e)
-	if b != nil {
-		want := appendStored(nil, e, e.Hash)
-		if !bytes.Equal(want, b) {
-			return errors.New("entry is not in canonical form")
-		}
-	}
-	sum, err := chainHash(e.PrevHash, c)
-	if err != nil {
-		return err
-	}
+	buf, sum := seal(e)
 	if sum != e.Hash {
 		return fmt.Errorf("entry hash %.12s… does not match its content (recomputed %.12s…)", e.Hash, sum)
+	}
+	if b != nil && !bytes.Equal(withHash(buf, e.Hash), b) {
+		return errors.New("entry is not in canonical form")
 	}
 	return nil
 }
@@ -261,11 +265,24 @@ func compactPayload(p []byte) (json.RawMessage, error) {
 	return buf.Bytes(), nil
 }
 
-// isCompactJSON reports whether p is one JSON value already in compact form.
+// isCompactJSON reports whether p, already known to be one valid JSON value,
+// has no whitespace outside its strings.
 func isCompactJSON(p []byte) bool {
 	if len(p) == 0 {
 		return false
 	}
-	c, err := compactPayload(p)
-	return err == nil && bytes.Equal(c, p)
+	inString, escaped := false, false
+	for _, c := range p {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -187,7 +188,7 @@ func readHead(txn *badger.Txn, keys keyspace) (h Head, ok bool, err error) {
 func encodeHead(h Head) []byte {
 	b := make([]byte, 0, 96)
 	b = append(b, `{"seq":`...)
-	b = fmt.Appendf(b, "%d", h.Seq)
+	b = strconv.AppendUint(b, h.Seq, 10)
 	b = append(b, `,"hash":"`...)
 	b = append(b, h.Hash...)
 	return append(b, `"}`...)
@@ -305,13 +306,9 @@ func (b *Batch) Append(txn *badger.Txn, e Entry) (Entry, error) {
 	e.Time = b.time
 	e.PrevHash = b.head.Hash
 	e.Payload = payload
-	c := canonical(make([]byte, 0, 256+len(payload)+len(e.Kind)+len(e.Subject)+len(e.Actor)), &e)
-	if e.Hash, err = chainHash(e.PrevHash, c); err != nil {
-		return Entry{}, fmt.Errorf("append %s: %w", b.l.name, err)
-	}
-	value := append(c[:len(c)-1], `,"hash":"`...)
-	value = append(value, e.Hash...)
-	value = append(value, `"}`...)
+	buf, hash := seal(&e)
+	e.Hash = hash
+	value := withHash(buf, hash)
 	next := Head{Seq: e.Seq, Hash: e.Hash}
 
 	if err := txn.Set(b.l.keys.entryKey(e.Seq), value); err != nil {
