@@ -1,0 +1,16 @@
+// Package sanctions screens names against sanctions lists.
+//
+// It owns the common entity that every list package maps to (Entity: list, id, type, names
+// of kind primary/alias/weak, original-script names, dates of birth, nationalities,
+// programs), the in-memory Index built from those entities, and Screen, which finds the
+// listed entries a queried name (optionally with a date of birth and nationality) matches.
+//
+// Candidate retrieval goes through a trigram index over the folded name parts (package
+// fold), never a scan of the lists. Scoring aligns name parts in any order with a
+// letter-level similarity, weights rare parts over common ones and surnames over
+// patronymics, and explains every match (the listed name hit, the transliteration or variant
+// that made the hit). Screener holds an Index for atomic reloads.
+//
+// The list readers live in sanctions/ofac, sanctions/un and sanctions/csl; sanctions/lists
+// loads a folder of list files or the embedded snapshot (sanctions/snapshot).
+package sanctions

@@ -1,0 +1,291 @@
+package sanctions
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/qorovul/qorovul/sanctions/fold"
+)
+
+// Index is an immutable, in-memory index of listed entities, safe for concurrent use.
+type Index struct {
+	version  string
+	folder   *fold.Folder
+	params   Params
+	entities []Entity
+	ents     []entInfo
+	names    []nameInfo
+
+	keys      []string         // distinct folded keys (primary and variant) of listed name parts
+	keyID     map[string]int32 // key → position in keys
+	keyDF     []int32          // names whose primary keys include the key
+	postStart []int32          // postings of key i: post[postStart[i]:postStart[i+1]]
+	post      []int32          // name ids
+	grams     map[uint32][]int32
+	groups    map[string][]int32 // given-name group → keys in it
+	logN      float64
+
+	pool sync.Pool // *scratch
+}
+
+type entInfo struct {
+	hash  string
+	dobs  []dateRange
+	nats  []string // ISO alpha-2
+	names []int32  // name ids
+}
+
+type nameInfo struct {
+	entity  int32
+	name    int32 // position in Entity.Names
+	toks    []fold.Token
+	weights []float32
+	total   float32 // sum of weights
+}
+
+type dateRange struct {
+	from, to int    // years
+	exact    string // "YYYY-MM-DD" when the list gives a full date
+}
+
+// NewIndex builds an index of entities; version is the lists_version the index reports.
+func NewIndex(entities []Entity, version string) (*Index, error) {
+	f, err := fold.New()
+	if err != nil {
+		return nil, fmt.Errorf("load fold data: %w", err)
+	}
+	ix := &Index{
+		version:  version,
+		folder:   f,
+		params:   DefaultParams(),
+		entities: entities,
+		ents:     make([]entInfo, len(entities)),
+		keyID:    map[string]int32{},
+		grams:    map[uint32][]int32{},
+		groups:   map[string][]int32{},
+	}
+	type posting struct{ key, name int32 }
+	var posts []posting
+	var df []int32
+	addKey := func(k string) int32 {
+		id, ok := ix.keyID[k]
+		if !ok {
+			id = int32(len(ix.keys))
+			ix.keys = append(ix.keys, k)
+			ix.keyID[k] = id
+			df = append(df, 0)
+		}
+		return id
+	}
+	var toks []fold.Token
+	for ei := range entities {
+		e := &entities[ei]
+		info := &ix.ents[ei]
+		info.hash = e.Hash()
+		for _, d := range e.DOBs {
+			if r, ok := parseDate(d); ok {
+				info.dobs = append(info.dobs, r)
+			}
+		}
+		for _, n := range e.Nationalities {
+			if c := f.Country(n); c != "" && !contains(info.nats, c) {
+				info.nats = append(info.nats, c)
+			}
+		}
+		for ni, n := range e.Names {
+			toks = f.Tokens(toks[:0], n.Full)
+			if len(toks) == 0 {
+				continue
+			}
+			id := int32(len(ix.names))
+			nt := make([]fold.Token, len(toks))
+			copy(nt, toks)
+			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), toks: nt})
+			info.names = append(info.names, id)
+			var seen [24]int32
+			ns := 0
+			for _, t := range nt {
+				k := addKey(t.Key)
+				if ns < len(seen) && !containsID(seen[:ns], k) {
+					df[k]++
+					seen[ns] = k
+					ns++
+				}
+				posts = append(posts, posting{k, id})
+				for _, a := range t.Alts {
+					posts = append(posts, posting{addKey(a.Key), id})
+				}
+			}
+		}
+	}
+	ix.keyDF = df
+	ix.logN = math.Log(float64(len(ix.names)) + 1)
+	// postings, deduplicated, in name order
+	sort.Slice(posts, func(i, j int) bool {
+		if posts[i].key != posts[j].key {
+			return posts[i].key < posts[j].key
+		}
+		return posts[i].name < posts[j].name
+	})
+	ix.postStart = make([]int32, len(ix.keys)+1)
+	ix.post = make([]int32, 0, len(posts))
+	for i, p := range posts {
+		if i > 0 && posts[i-1] == p {
+			continue
+		}
+		ix.post = append(ix.post, p.name)
+		ix.postStart[p.key+1] = int32(len(ix.post))
+	}
+	for k := 1; k < len(ix.postStart); k++ {
+		if ix.postStart[k] < ix.postStart[k-1] {
+			ix.postStart[k] = ix.postStart[k-1]
+		}
+	}
+	// trigrams and given-name groups over the keys
+	for id, k := range ix.keys {
+		eachGram(k, func(g uint32) {
+			l := ix.grams[g]
+			if len(l) == 0 || l[len(l)-1] != int32(id) {
+				ix.grams[g] = append(l, int32(id))
+			}
+		})
+	}
+	for _, n := range ix.names {
+		for _, t := range n.toks {
+			if t.Group != "" && t.Role == fold.RoleName {
+				id := ix.keyID[t.Key]
+				if l := ix.groups[t.Group]; !containsID(l, id) {
+					ix.groups[t.Group] = append(l, id)
+				}
+			}
+		}
+	}
+	for i := range ix.names {
+		n := &ix.names[i]
+		n.weights = make([]float32, len(n.toks))
+		for j := range n.toks {
+			n.weights[j] = float32(ix.weight(&n.toks[j]))
+			n.total += n.weights[j]
+		}
+	}
+	ix.pool.New = func() any { return ix.newScratch() }
+	return ix, nil
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsID(l []int32, id int32) bool {
+	for _, x := range l {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// eachGram calls fn with every trigram of "^key$" packed into a uint32 (bytes, so a
+// non-ASCII letter spans more than one gram; that only widens retrieval).
+func eachGram(k string, fn func(uint32)) {
+	n := len(k) + 2
+	at := func(i int) uint32 {
+		switch {
+		case i == 0:
+			return '^'
+		case i == n-1:
+			return '$'
+		}
+		return uint32(k[i-1])
+	}
+	for i := 0; i+2 < n; i++ {
+		fn(at(i)<<16 | at(i+1)<<8 | at(i+2))
+	}
+}
+
+// rarity is 1 for a name part no listed name has and falls towards 0 for the most frequent.
+func (ix *Index) rarity(key string) float64 {
+	id, ok := ix.keyID[key]
+	if !ok || ix.logN == 0 {
+		return 1
+	}
+	df := float64(ix.keyDF[id])
+	r := math.Log((float64(len(ix.names))+1)/(df+1)) / ix.logN
+	return max(0, min(1, r))
+}
+
+// weight of a name part: its role, its rarity on the lists and corridor commonness.
+func (ix *Index) weight(t *fold.Token) float64 {
+	p := &ix.params
+	var w float64
+	switch t.Role {
+	case fold.RolePatronymic:
+		w = p.WeightPatronymic
+	case fold.RoleInitial:
+		w = p.WeightInitial
+	case fold.RoleLegal:
+		w = p.WeightLegal
+	case fold.RoleParticle:
+		w = p.WeightParticle
+	default:
+		w = 1
+	}
+	w *= p.RarityFloor + (1-p.RarityFloor)*ix.rarity(t.Key)
+	if t.Common {
+		w *= p.CommonFactor
+	}
+	return w
+}
+
+// parseDate reads a list date: "YYYY-MM-DD", "YYYY-MM", "YYYY" or "YYYY/YYYY".
+func parseDate(s string) (dateRange, bool) {
+	s = strings.TrimSpace(s)
+	if from, to, ok := strings.Cut(s, "/"); ok {
+		a, err1 := strconv.Atoi(from)
+		b, err2 := strconv.Atoi(to)
+		if err1 != nil || err2 != nil || a > b {
+			return dateRange{}, false
+		}
+		return dateRange{from: a, to: b}, true
+	}
+	if len(s) < 4 {
+		return dateRange{}, false
+	}
+	y, err := strconv.Atoi(s[:4])
+	if err != nil || y < 1000 {
+		return dateRange{}, false
+	}
+	r := dateRange{from: y, to: y}
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		r.exact = s
+	}
+	return r, true
+}
+
+// Version is the lists_version: "sha256:" over the list files and their publication dates.
+func (ix *Index) Version() string { return ix.version }
+
+// Len is the number of listed entities.
+func (ix *Index) Len() int { return len(ix.entities) }
+
+// Names is the number of indexed names (primary, aliases, original-script).
+func (ix *Index) Names() int { return len(ix.names) }
+
+// Entity returns the listed entity with the given list and id.
+func (ix *Index) Entity(list, id string) (Entity, bool) {
+	for i := range ix.entities {
+		if ix.entities[i].ID == id && ix.entities[i].List == list {
+			return ix.entities[i], true
+		}
+	}
+	return Entity{}, false
+}

@@ -1,0 +1,69 @@
+package sanctions
+
+// Thresholds a caller applies to Match.Score.
+const (
+	// DefaultReviewThreshold marks a possible match: hold for an officer.
+	DefaultReviewThreshold = 0.80
+	// DefaultMatchThreshold marks a match.
+	DefaultMatchThreshold = 0.92
+)
+
+// Params tune scoring. DefaultParams is what the evaluation harness (sanctions/eval) was
+// calibrated with; change them only with that harness at hand.
+type Params struct {
+	// Weights of a name part by role, relative to a given name or surname (1).
+	WeightPatronymic, WeightInitial, WeightLegal, WeightParticle float64
+	// RarityFloor is the weight share a part keeps however frequent it is on the lists.
+	RarityFloor float64
+	// CommonFactor multiplies the weight of corridor-common parts (Muhammad, Karimov…).
+	CommonFactor float64
+
+	// MinPartSimilarity is the letter similarity below which two parts do not match.
+	MinPartSimilarity float64
+	// Slope turns part similarity into credit: 1 - Slope*(1-similarity).
+	Slope float64
+	// EquivalentSimilarity is the similarity of two given-name equivalents (Aleksandr, Iskandar).
+	EquivalentSimilarity float64
+	// InitialSimilarity is the similarity of an initial and a part it begins.
+	InitialSimilarity float64
+	// VariantFactor multiplies similarity reached through a suffix or patronymic stem.
+	VariantFactor float64
+
+	// QueryExp and ListedExp weigh how much of the query and of the listed name is matched:
+	// score = coverage(query)^QueryExp * coverage(listed)^ListedExp.
+	QueryExp, ListedExp float64
+	// WeakFactor multiplies the score of a hit on a weak alias.
+	WeakFactor float64
+
+	// Date of birth and nationality adjustments, applied when both sides have them.
+	DOBExactBonus, DOBYearBonus, DOBMismatchPenalty float64
+	NationalityBonus, NationalityPenalty            float64
+}
+
+// DefaultParams are the calibrated defaults.
+func DefaultParams() Params {
+	return Params{
+		WeightPatronymic: 0.35,
+		WeightInitial:    0.3,
+		WeightLegal:      0.2,
+		WeightParticle:   0.1,
+		RarityFloor:      0.3,
+		CommonFactor:     0.6,
+
+		MinPartSimilarity:    0.80,
+		Slope:                2.0,
+		EquivalentSimilarity: 0.95,
+		InitialSimilarity:    0.9,
+		VariantFactor:        0.97,
+
+		QueryExp:   0.6,
+		ListedExp:  0.4,
+		WeakFactor: 0.95,
+
+		DOBExactBonus:      0.06,
+		DOBYearBonus:       0.04,
+		DOBMismatchPenalty: 0.15,
+		NationalityBonus:   0.03,
+		NationalityPenalty: 0.05,
+	}
+}

@@ -1,0 +1,264 @@
+package sanctions
+
+import (
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/qorovul/qorovul/sanctions/fold"
+)
+
+// maxParts bounds the name parts aligned per side; longer names keep their first maxParts
+// parts in the alignment and the rest count as unmatched.
+const maxParts = 12
+
+// how a pair of parts matched
+type how uint8
+
+const (
+	howNone    how = iota
+	howExact       // same key
+	howFuzzy       // letter similarity of the keys
+	howEquiv       // given-name equivalents
+	howInitial     // an initial and the part it begins
+	howAlt         // through a variant key (transliteration scheme, x=kh, suffix, patronymic stem)
+)
+
+type pair struct {
+	q, c   int8
+	sim    float32
+	how    how
+	qa, ca int8 // variant used on each side, -1 for the primary key
+}
+
+type alignment struct {
+	pairs [maxParts]pair
+	n     int
+}
+
+// partSim is the similarity of two name parts and how it was reached.
+func (ix *Index) partSim(a, b *fold.Token) (float64, how, int8, int8) {
+	p := &ix.params
+	if a.Role == fold.RoleInitial || b.Role == fold.RoleInitial {
+		if a.Key == b.Key {
+			return 1, howExact, -1, -1
+		}
+		ra, _ := utf8.DecodeRuneInString(a.Key)
+		rb, _ := utf8.DecodeRuneInString(b.Key)
+		if ra == rb {
+			return p.InitialSimilarity, howInitial, -1, -1
+		}
+		return 0, howNone, -1, -1
+	}
+	if a.Role == fold.RoleLegal || b.Role == fold.RoleLegal {
+		if a.Key == b.Key || (a.Group != "" && a.Group == b.Group) {
+			return 1, howExact, -1, -1
+		}
+		return 0, howNone, -1, -1
+	}
+	if a.Key == b.Key {
+		return 1, howExact, -1, -1
+	}
+	best, bh, ba, bb := jaroWinkler(a.Key, b.Key), howFuzzy, int8(-1), int8(-1)
+	for i := range a.Alts {
+		f := variantFactor(p, a.Alts[i].Via)
+		if s := f * jaroWinkler(a.Alts[i].Key, b.Key); s > best {
+			best, bh, ba, bb = s, howAlt, int8(i), -1
+		}
+		for j := range b.Alts {
+			f2 := f * variantFactor(p, b.Alts[j].Via)
+			if s := f2 * jaroWinkler(a.Alts[i].Key, b.Alts[j].Key); s > best {
+				best, bh, ba, bb = s, howAlt, int8(i), int8(j)
+			}
+		}
+	}
+	for j := range b.Alts {
+		f := variantFactor(p, b.Alts[j].Via)
+		if s := f * jaroWinkler(a.Key, b.Alts[j].Key); s > best {
+			best, bh, ba, bb = s, howAlt, -1, int8(j)
+		}
+	}
+	if a.Group != "" && a.Group == b.Group && p.EquivalentSimilarity > best {
+		return p.EquivalentSimilarity, howEquiv, -1, -1
+	}
+	return best, bh, ba, bb
+}
+
+// variantFactor: transliteration schemes and x=kh are as good as the primary key; suffix and
+// patronymic stems are a step away.
+func variantFactor(p *Params, via string) float64 {
+	if strings.HasPrefix(via, "suffix:") || strings.HasPrefix(via, "patronymic:") {
+		return p.VariantFactor
+	}
+	return 1
+}
+
+// credit turns a part similarity into the share of the part's weight it earns.
+func (ix *Index) credit(sim float64) float64 {
+	if sim < ix.params.MinPartSimilarity {
+		return 0
+	}
+	return max(0, 1-ix.params.Slope*(1-sim))
+}
+
+// scoreParts scores a query against one listed name: parts aligned greedily by similarity
+// in any order, then coverage of both sides weighted by part weights.
+func (ix *Index) scoreParts(q []fold.Token, qw []float32, qtotal float32,
+	c []fold.Token, cw []float32, ctotal float32, al *alignment) float64 {
+	nq, nc := min(len(q), maxParts), min(len(c), maxParts)
+	var sims [maxParts][maxParts]float32
+	var hows [maxParts][maxParts]how
+	var alts [maxParts][maxParts][2]int8
+	for i := 0; i < nq; i++ {
+		for j := 0; j < nc; j++ {
+			s, h, a, b := ix.partSim(&q[i], &c[j])
+			sims[i][j], hows[i][j], alts[i][j] = float32(s), h, [2]int8{a, b}
+		}
+	}
+	var usedQ, usedC [maxParts]bool
+	minSim := float32(ix.params.MinPartSimilarity)
+	var qcov, ccov float64
+	al.n = 0
+	for {
+		bi, bj, bs := -1, -1, minSim
+		for i := 0; i < nq; i++ {
+			if usedQ[i] {
+				continue
+			}
+			for j := 0; j < nc; j++ {
+				if !usedC[j] && sims[i][j] >= bs && (bi < 0 || sims[i][j] > bs) {
+					bi, bj, bs = i, j, sims[i][j]
+				}
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		usedQ[bi], usedC[bj] = true, true
+		cr := ix.credit(float64(bs))
+		qcov += cr * float64(qw[bi])
+		ccov += cr * float64(cw[bj])
+		al.pairs[al.n] = pair{q: int8(bi), c: int8(bj), sim: bs, how: hows[bi][bj],
+			qa: alts[bi][bj][0], ca: alts[bi][bj][1]}
+		al.n++
+	}
+	if qtotal <= 0 || ctotal <= 0 {
+		return 0
+	}
+	qc, cc := qcov/float64(qtotal), ccov/float64(ctotal)
+	score := math.Pow(qc, ix.params.QueryExp) * math.Pow(cc, ix.params.ListedExp)
+	if len(q) != len(c) {
+		if s := ix.joinedSim(q, c); s > score {
+			score = s
+			al.n = -1 // matched as one run of letters
+		}
+	}
+	return score
+}
+
+// joinedSim compares the names as single runs of letters, for names written without spaces
+// ("SergeiLavrov") or split differently ("Mohammad Hasni" / "Mohammadhasni").
+func (ix *Index) joinedSim(q, c []fold.Token) float64 {
+	var ba, bb [maxRunes]byte
+	a, b := joinKeys(ba[:0], q), joinKeys(bb[:0], c)
+	if len(a) < 8 || len(b) < 8 {
+		return 0
+	}
+	s := jaroWinkler(string(a), string(b))
+	if s < 0.9 {
+		return 0
+	}
+	return ix.credit(s) * 0.95
+}
+
+func joinKeys(dst []byte, toks []fold.Token) []byte {
+	for _, t := range toks {
+		if t.Role == fold.RoleParticle || t.Role == fold.RoleLegal {
+			continue
+		}
+		if len(dst)+len(t.Key) > cap(dst) {
+			break
+		}
+		dst = append(dst, t.Key...)
+	}
+	return dst
+}
+
+// explain describes how an alignment matched, for Match.Via.
+func explain(q, c []fold.Token, al *alignment) string {
+	if al.n < 0 {
+		return "joined:" + keysOf(q) + "~" + keysOf(c)
+	}
+	var parts []string
+	for _, p := range al.pairs[:al.n] {
+		qt, ct := &q[p.q], &c[p.c]
+		qk, ck := qt.Key, ct.Key
+		qvia := qt.Via
+		if p.qa >= 0 {
+			qk, qvia = qt.Alts[p.qa].Key, qt.Alts[p.qa].Via
+		}
+		if p.ca >= 0 {
+			ck = ct.Alts[p.ca].Key
+			if !strings.HasPrefix(qvia, "translit:") {
+				qvia = ct.Alts[p.ca].Via
+			}
+		}
+		switch p.how {
+		case howEquiv:
+			parts = append(parts, "equiv:"+qt.Raw+"~"+ct.Raw)
+		case howInitial:
+			parts = append(parts, "initial:"+qt.Raw+"~"+ct.Raw)
+		case howExact, howFuzzy, howAlt:
+			switch {
+			case strings.HasPrefix(qvia, "translit:"):
+				parts = append(parts, qvia+" "+qt.Raw+"→"+qk+"~"+ck)
+			case qvia != "":
+				parts = append(parts, qvia+" "+qk+"~"+ck)
+			case qk != ck:
+				parts = append(parts, "fuzzy:"+qk+"~"+ck)
+			case !strings.EqualFold(qt.Raw, ct.Raw) && !strings.EqualFold(latinNoMarks(qt.Raw), latinNoMarks(ct.Raw)):
+				parts = append(parts, "variant:"+qt.Raw+"~"+ct.Raw)
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "exact"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// latinNoMarks is for explanations only: it drops apostrophes so o'g'li reads as ogli.
+func latinNoMarks(s string) string { return strings.ReplaceAll(s, "'", "") }
+
+func keysOf(toks []fold.Token) string {
+	keys := make([]string, 0, len(toks))
+	for _, t := range toks {
+		keys = append(keys, t.Key)
+	}
+	return strings.Join(keys, " ")
+}
+
+// ScoreNames scores query against one listed name with this index's part weights, without
+// dates or nationality: the pairwise form of Screen, for evaluation and tests.
+func (ix *Index) ScoreNames(query, listed string) (float64, string) {
+	q := ix.folder.Tokens(nil, query)
+	c := ix.folder.Tokens(nil, listed)
+	if len(q) == 0 || len(c) == 0 {
+		return 0, ""
+	}
+	qw, qt := ix.weights(nil, q)
+	cw, ct := ix.weights(nil, c)
+	var al alignment
+	s := ix.scoreParts(q, qw, qt, c, cw, ct, &al)
+	return s, explain(q, c, &al)
+}
+
+func (ix *Index) weights(dst []float32, toks []fold.Token) ([]float32, float32) {
+	var total float32
+	for i := range toks {
+		w := float32(ix.weight(&toks[i]))
+		dst = append(dst, w)
+		total += w
+	}
+	return dst, total
+}

@@ -1,0 +1,347 @@
+package sanctions
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/qorovul/qorovul/sanctions/fold"
+)
+
+// Query is what is screened: a name and, when known, a date of birth ("YYYY-MM-DD" or
+// "YYYY") and a nationality (ISO code or country name).
+type Query struct {
+	Name, DOB, Nationality string
+}
+
+// Match is one listed entry a query matched, with everything needed to explain it.
+type Match struct {
+	List, EntryID, Name, Query string  // Name = the listed name that hit
+	Score                      float64 // 0..1
+	Via                        string  // how it hit, e.g. "translit:ru-icao усманов→usmanov~usmanov"
+	EntryHash, QueryKey        string  // stable fingerprint of the entry; normalised query
+}
+
+// maxQueryParts bounds the parts of a query used for retrieval (a bit per part in a mask).
+const maxQueryParts = 16
+
+type scratch struct {
+	toks      []fold.Token
+	qw        []float32
+	keyHits   []uint8   // per key: trigrams shared with the query part
+	keyBest   []float32 // per key: best credit for the current query part
+	keyTouch  []int32
+	gramTouch []int32
+	cands     []keyCand
+	acc       []float32 // per name: retrieved query weight
+	mask      []uint16  // per name: query parts already counted
+	nameSeen  []int32
+	entBest   []float32 // per entity: best name score
+	entName   []int32
+	entSeen   []int32
+}
+
+type keyCand struct {
+	key    int32
+	credit float32
+}
+
+func (ix *Index) newScratch() *scratch {
+	return &scratch{
+		keyHits: make([]uint8, len(ix.keys)),
+		keyBest: make([]float32, len(ix.keys)),
+		acc:     make([]float32, len(ix.names)),
+		mask:    make([]uint16, len(ix.names)),
+		entBest: make([]float32, len(ix.entities)),
+		entName: make([]int32, len(ix.entities)),
+	}
+}
+
+// Screen returns the entries q matches at or above DefaultReviewThreshold, best first.
+// It is safe for concurrent use.
+func (ix *Index) Screen(q Query) []Match { return ix.ScreenAt(q, DefaultReviewThreshold) }
+
+// ScreenAt returns the entries q matches with a score of at least min, best first.
+func (ix *Index) ScreenAt(q Query, min float64) []Match {
+	s := ix.pool.Get().(*scratch)
+	defer ix.pool.Put(s)
+	s.toks = ix.folder.Tokens(s.toks[:0], q.Name)
+	if len(s.toks) == 0 {
+		return nil
+	}
+	toks := s.toks
+	var qtotal float32
+	s.qw, qtotal = ix.weights(s.qw[:0], toks)
+	if qtotal <= 0 {
+		return nil
+	}
+	p := &ix.params
+	maxBonus := p.DOBExactBonus + p.NationalityBonus
+	// query weight no retrieval can find (initials, particles, forms): assume it matches
+	var unretrieved float32
+	retrieved := false
+	for i := range toks {
+		if i >= maxQueryParts || !retrievable(&toks[i]) {
+			unretrieved += s.qw[i]
+			continue
+		}
+		retrieved = true
+		ix.retrieve(s, &toks[i])
+		bit := uint16(1) << i
+		for _, kc := range s.cands {
+			add := s.qw[i] * kc.credit
+			for _, n := range ix.post[ix.postStart[kc.key]:ix.postStart[kc.key+1]] {
+				if s.mask[n]&bit != 0 {
+					continue
+				}
+				if s.mask[n] == 0 {
+					s.nameSeen = append(s.nameSeen, n)
+				}
+				s.mask[n] |= bit
+				s.acc[n] += add
+			}
+		}
+	}
+	if !retrieved {
+		return nil
+	}
+	nq := len(toks)
+	for _, n := range s.nameSeen {
+		upper := float64(s.acc[n]+unretrieved) / float64(qtotal)
+		s.acc[n], s.mask[n] = 0, 0
+		ni := &ix.names[n]
+		// the listed side can at best match its nq heaviest parts
+		cUpper := ni.topWeight(nq) / float64(ni.total)
+		if math.Pow(min1(upper), p.QueryExp)*math.Pow(min1(cUpper), p.ListedExp)+maxBonus < min {
+			continue
+		}
+		var al alignment
+		sc := ix.scoreParts(toks, s.qw, qtotal, ni.toks, ni.weights, ni.total, &al)
+		if ix.entities[ni.entity].Names[ni.name].Kind == NameWeak {
+			sc *= p.WeakFactor
+		}
+		if sc+maxBonus < min {
+			continue
+		}
+		e := ni.entity
+		if s.entBest[e] == 0 {
+			s.entSeen = append(s.entSeen, e)
+		}
+		if float32(sc) > s.entBest[e] {
+			s.entBest[e], s.entName[e] = float32(sc), n
+		}
+	}
+	s.nameSeen = s.nameSeen[:0]
+	var out []Match
+	qd, qdOK := parseQueryDOB(q.DOB)
+	qnat := ""
+	if q.Nationality != "" {
+		qnat = ix.folder.Country(q.Nationality)
+	}
+	for _, e := range s.entSeen {
+		sc := float64(s.entBest[e])
+		n := s.entName[e]
+		s.entBest[e] = 0
+		sc += ix.adjust(&ix.ents[e], qd, qdOK, qnat)
+		sc = max(0, min1(sc))
+		if sc < min {
+			continue
+		}
+		ni := &ix.names[n]
+		var al alignment
+		ix.scoreParts(toks, s.qw, qtotal, ni.toks, ni.weights, ni.total, &al)
+		ent := &ix.entities[e]
+		out = append(out, Match{
+			List: ent.List, EntryID: ent.ID, Name: ent.Names[ni.name].Full, Query: q.Name,
+			Score: math.Round(sc*1000) / 1000, Via: explain(toks, ni.toks, &al),
+			EntryHash: ix.ents[e].hash,
+		})
+	}
+	s.entSeen = s.entSeen[:0]
+	if len(out) == 0 {
+		return nil
+	}
+	qk := fold.QueryKey(toks)
+	for i := range out {
+		out[i].QueryKey = qk
+	}
+	slices.SortFunc(out, func(a, b Match) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		if a.List != b.List {
+			return strings.Compare(a.List, b.List)
+		}
+		return strings.Compare(a.EntryID, b.EntryID)
+	})
+	return out
+}
+
+func min1(x float64) float64 { return min(1, x) }
+
+func retrievable(t *fold.Token) bool {
+	return t.Role == fold.RoleName || t.Role == fold.RolePatronymic
+}
+
+// retrieve fills s.cands with the listed keys similar to query part t, best credit first.
+func (ix *Index) retrieve(s *scratch, t *fold.Token) {
+	s.cands = s.cands[:0]
+	consider := func(id int32, credit float32) {
+		if credit <= 0 {
+			return
+		}
+		if s.keyBest[id] == 0 {
+			s.keyTouch = append(s.keyTouch, id)
+		}
+		if credit > s.keyBest[id] {
+			s.keyBest[id] = credit
+		}
+	}
+	p := &ix.params
+	ix.fuzzyKeys(s, t.Key, 1, consider)
+	for _, a := range t.Alts {
+		ix.fuzzyKeys(s, a.Key, variantFactor(p, a.Via), consider)
+	}
+	if t.Group != "" && t.Role == fold.RoleName {
+		for _, id := range ix.groups[t.Group] {
+			consider(id, float32(ix.credit(p.EquivalentSimilarity)))
+		}
+	}
+	for _, id := range s.keyTouch {
+		s.cands = append(s.cands, keyCand{id, s.keyBest[id]})
+		s.keyBest[id] = 0
+	}
+	s.keyTouch = s.keyTouch[:0]
+	slices.SortFunc(s.cands, func(a, b keyCand) int {
+		switch {
+		case a.credit > b.credit:
+			return -1
+		case a.credit < b.credit:
+			return 1
+		}
+		return int(a.key - b.key)
+	})
+}
+
+// fuzzyKeys finds listed keys sharing enough trigrams with k and scores them by letters.
+func (ix *Index) fuzzyKeys(s *scratch, k string, factor float64, consider func(int32, float32)) {
+	if id, ok := ix.keyID[k]; ok {
+		consider(id, float32(ix.credit(factor)))
+	}
+	ng := 0
+	touched := s.gramTouch[:0]
+	eachGram(k, func(g uint32) {
+		ng++
+		for _, id := range ix.grams[g] {
+			if s.keyHits[id] == 0 {
+				touched = append(touched, id)
+			}
+			if s.keyHits[id] < 255 {
+				s.keyHits[id]++
+			}
+		}
+	})
+	need := uint8(max(1, ng/3))
+	for _, id := range touched {
+		hits := s.keyHits[id]
+		s.keyHits[id] = 0
+		if hits < need {
+			continue
+		}
+		sim := factor * jaroWinkler(k, ix.keys[id])
+		consider(id, float32(ix.credit(sim)))
+	}
+	s.gramTouch = touched[:0]
+}
+
+func (n *nameInfo) topWeight(k int) float64 {
+	if k >= len(n.weights) {
+		return float64(n.total)
+	}
+	var top [maxParts]float32
+	m := 0
+	for _, w := range n.weights {
+		// insertion into the k largest
+		if m < k {
+			top[m] = w
+			m++
+		} else if w > top[m-1] {
+			top[m-1] = w
+		} else {
+			continue
+		}
+		for j := m - 1; j > 0 && top[j] > top[j-1]; j-- {
+			top[j], top[j-1] = top[j-1], top[j]
+		}
+	}
+	var sum float64
+	for _, w := range top[:m] {
+		sum += float64(w)
+	}
+	return sum
+}
+
+// queryDate is a parsed query date of birth.
+type queryDate struct {
+	year  int
+	exact string
+}
+
+func parseQueryDOB(s string) (queryDate, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 4 {
+		return queryDate{}, false
+	}
+	y, err := strconv.Atoi(s[:4])
+	if err != nil {
+		return queryDate{}, false
+	}
+	d := queryDate{year: y}
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		d.exact = s
+	}
+	return d, true
+}
+
+// adjust moves a name score by date of birth and nationality when both sides have them.
+func (ix *Index) adjust(e *entInfo, qd queryDate, qdOK bool, qnat string) float64 {
+	p := &ix.params
+	var adj float64
+	if qdOK && len(e.dobs) > 0 {
+		best := math.MaxInt
+		exact := false
+		for _, r := range e.dobs {
+			if qd.exact != "" && r.exact == qd.exact {
+				exact = true
+			}
+			var d int
+			switch {
+			case qd.year < r.from:
+				d = r.from - qd.year
+			case qd.year > r.to:
+				d = qd.year - r.to
+			}
+			best = min(best, d)
+		}
+		switch {
+		case exact:
+			adj += p.DOBExactBonus
+		case best == 0:
+			adj += p.DOBYearBonus
+		case best > 1:
+			adj -= p.DOBMismatchPenalty
+		}
+	}
+	if qnat != "" && len(e.nats) > 0 {
+		if contains(e.nats, qnat) {
+			adj += p.NationalityBonus
+		} else {
+			adj -= p.NationalityPenalty
+		}
+	}
+	return adj
+}
