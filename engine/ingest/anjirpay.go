@@ -100,18 +100,19 @@ func (p *problems) anjirTransfer(r Record, tr *anjirTransfer) engine.Event {
 	switch scheme {
 	case "uzcard", "humo":
 		ev.Destination = &engine.Destination{Country: "UZ"}
-	case "visa":
+	case "visa": // issued anywhere
 	case "":
 		p.add("dest_scheme", "is required")
 	default:
 		p.add("dest_scheme", "must be one of uzcard, humo, visa")
+		scheme = ""
 	}
 	if strings.TrimSpace(tr.DestMasked) == "" {
 		p.add("dest_masked", "is required")
 	} else if m, problem := readCardMask(tr.DestMasked); problem != "" {
 		p.add("dest_masked", "%s", problem)
 	} else {
-		if b := brandOf(m.lead); b != "" && scheme != "" && b != scheme && (scheme == "uzcard" || scheme == "humo" || scheme == "visa") {
+		if b := brandOf(m.lead); b != "" && scheme != "" && b != scheme {
 			p.add("dest_masked", "is a %s card but dest_scheme is %s", b, scheme)
 		}
 		ev.Beneficiary.CardMasked = m.String()

@@ -100,7 +100,7 @@ func decodeAPI(r Record) (engine.Event, error) {
 	}
 	fields := engine.ErrorFields(err)
 	env := envelopePayer(r)
-	if env == "" || len(fields) != 1 || fields[0].Field != "payer.id" || engine.ErrorCode(err) != engine.EINVALID {
+	if env == "" || len(fields) != 1 || fields[0] != (engine.FieldError{Field: "payer.id", Problem: "is required"}) {
 		return engine.Event{}, err
 	}
 	ev.Payer.ID = env
