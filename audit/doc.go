@@ -9,15 +9,18 @@
 // The engine's single committer goroutine does, per batch:
 //
 //	b := ledger.Begin()
-//	for _, ev := range batch {
+//	txn := db.NewTransaction(true)
+//	defer txn.Discard()
+//	for _, ev := range events {
 //		// ... write the event's effect into txn ...
 //		if _, err := b.Append(txn, audit.Entry{Kind: "decision", Subject: ev.ID, Payload: p}); err != nil {
-//			txn.Discard() // and drop b
+//			return err // txn is discarded and b forgotten
 //		}
 //	}
-//	if err := txn.Commit(); err == nil {
-//		ledger.Commit(b) // only now does the in-memory head advance
+//	if err := txn.Commit(); err != nil {
+//		return err // b forgotten: the head did not move
 //	}
+//	return ledger.Commit(b) // only now does the in-memory head advance
 //
 // A batch whose transaction is discarded or fails to commit is simply dropped:
 // the next batch starts again from the last committed head. The first Append

@@ -65,9 +65,16 @@ func Export(db *badger.DB, name string, w io.Writer, opt ExportOptions) (n uint6
 
 	txn := db.NewTransaction(false)
 	defer txn.Discard()
-	head, _, err := readHead(txn, keys)
+	head, ok, err := readHead(txn, keys)
 	if err != nil {
 		return 0, fmt.Errorf("export %s: %w", name, err)
+	}
+	if !ok {
+		if seq, found, err := firstEntry(txn, keys); err != nil {
+			return 0, fmt.Errorf("export %s: %w", name, err)
+		} else if found {
+			return 0, fmt.Errorf("export %s: %w: head key missing but entry %d exists", name, ErrBroken, seq)
+		}
 	}
 	start := uint64(1)
 	if !opt.From.IsZero() && head.Seq > 0 {

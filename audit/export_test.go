@@ -233,6 +233,9 @@ func TestExport_Signed(t *testing.T) {
 	if err != nil || !rep.OK() || !rep.Signed || rep.Ledger != "audit" || rep.Entries != 15 || rep.Head != f.l.Head() {
 		t.Fatalf("verify = %+v, %v", rep, err)
 	}
+	if cp := rep.Checkpoint; cp == nil || cp.Seq != 15 || cp.FirstSeq != 1 || cp.KeyID != audit.KeyID(f.pub) || cp.Time.IsZero() || !cp.From.IsZero() {
+		t.Fatalf("checkpoint = %+v", rep.Checkpoint)
+	}
 }
 
 func TestExport_EmptyLedgerSigned(t *testing.T) {
@@ -291,6 +294,13 @@ func TestExport_BrokenChainIsNotSigned(t *testing.T) {
 			t.Fatalf("broken export wrote %d entries and %q", n, buf.String())
 		}
 	}
+	// A missing head key is caught.
+	head := mustGet(t, f.db, headKey("audit"))
+	mustDelete(t, f.db, headKey("audit"))
+	if _, err := audit.Export(f.db, "audit", &bytes.Buffer{}, audit.ExportOptions{}); !errors.Is(err, audit.ErrBroken) {
+		t.Fatalf("export without a head key = %v", err)
+	}
+	mustSet(t, f.db, headKey("audit"), head)
 	// Deleting the last entry is caught too.
 	mustDelete(t, f.db, entryKey("audit", 15))
 	if _, err := audit.Export(f.db, "audit", &bytes.Buffer{}, audit.ExportOptions{From: f.t0.Add(2 * time.Second)}); !errors.Is(err, audit.ErrBroken) {

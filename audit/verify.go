@@ -22,6 +22,9 @@ type Report struct {
 	Line     int    `json:"line,omitempty"`
 	Problem  string `json:"problem,omitempty"`
 	Signed   bool   `json:"signed,omitempty"` // VerifyExport: checkpoint signature checked out
+	// Checkpoint is the export's checkpoint as read (VerifyExport only; nil
+	// if there was none or it did not parse). Trust it only when Signed.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 }
 
 // OK reports whether no problem was found.

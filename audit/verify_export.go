@@ -292,6 +292,7 @@ func (v *exportChecker) checkpoint(body []byte, sig string) error {
 		return v.bad(0, "%v", err)
 	}
 	v.rep.Ledger = c.Ledger
+	v.rep.Checkpoint = &c
 	if v.pub != nil {
 		if err := verifySignature(v.pub, body, sig); err != nil {
 			return v.bad(0, "%v (given key %s, checkpoint names key %s)", err, KeyID(v.pub), c.KeyID)
