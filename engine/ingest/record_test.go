@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/qorovul/qorovul/engine"
@@ -43,6 +44,11 @@ func TestDecodeAPI(t *testing.T) {
 	t.Run("ErrNoPayerAnywhere", func(t *testing.T) {
 		_, err := ingest.Decode(ingest.Record{Source: "api", Body: MustFixture(t, "api", "event_no_payer.json")})
 		assertFields(t, err, engine.EINVALID, map[string]string{"payer.id": "is required"})
+	})
+	t.Run("ErrBadPayerIsNotReplacedByHeader", func(t *testing.T) {
+		body := strings.Replace(string(MustFixture(t, "api", "event.json")), `"upay:usr_18429"`, `"`+strings.Repeat("p", 200)+`"`, 1)
+		_, err := ingest.Decode(ingest.Record{Source: "api", Headers: map[string]string{"payer-id": "p"}, Body: []byte(body)})
+		assertFields(t, err, engine.EINVALID, map[string]string{"payer.id": "at most"})
 	})
 	t.Run("ErrUnknownFieldIsRefused", func(t *testing.T) {
 		_, err := ingest.Decode(ingest.Record{Source: "api", Headers: map[string]string{"payer-id": "p"},
