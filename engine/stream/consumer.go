@@ -1,0 +1,385 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/qorovul/qorovul/engine"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// submitter is what the consumer needs of the pipeline: Submit returns once
+// the event's effect is durable.
+type submitter interface {
+	Submit(ctx context.Context, ev engine.Event) (engine.Result, error)
+}
+
+var _ submitter = (*engine.Pipeline)(nil)
+
+// Consumer feeds the input topic to the pipeline and produces decisions,
+// status changes and dead letters. Run it once; Close it after.
+type Consumer struct {
+	cfg Config
+	sub submitter
+	cl  *kgo.Client
+	log *slog.Logger
+	c   counters
+}
+
+// New connects a consumer to cfg.Brokers (lazily: the first request dials).
+func New(cfg Config, p submitter) (*Consumer, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, errors.New("new stream consumer: a pipeline is required")
+	}
+	c := &Consumer{cfg: cfg, sub: p, log: cfg.Log}
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ClientID(cfg.ClientID),
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.InputTopic),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsRevoked(c.revoked),
+		kgo.OnPartitionsLost(c.lost),
+		kgo.FetchMaxBytes(cfg.FetchMaxBytes),
+		kgo.FetchMaxPartitionBytes(min(cfg.FetchMaxBytes, 1<<20)),
+		kgo.MaxConcurrentFetches(1),
+		kgo.ProducerLinger(cfg.Linger),
+		kgo.MaxBufferedRecords(4 * cfg.MaxInFlight),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+	}
+	opts = append(opts, cfg.ClientOpts...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("new kafka client: %w", err)
+	}
+	c.cl = cl
+	return c, nil
+}
+
+// Client is the consumer's franz-go client (to produce test traffic or
+// inspect offsets with the same connection settings).
+func (c *Consumer) Client() *kgo.Client { return c.cl }
+
+// Stats returns the consumer's counters.
+func (c *Consumer) Stats() Stats { return c.c.snapshot() }
+
+// Close leaves the group and closes the client. Call it after Run returned.
+func (c *Consumer) Close() { c.cl.CloseAllowingRebalance() }
+
+// Every record's work is done before its offsets are committed and before a
+// rebalance is allowed, so a revoked partition has nothing in flight: only
+// the lag gauge forgets it.
+func (c *Consumer) revoked(_ context.Context, _ *kgo.Client, tps map[string][]int32) {
+	c.c.forget(tps)
+}
+
+func (c *Consumer) lost(_ context.Context, _ *kgo.Client, tps map[string][]int32) {
+	c.log.Warn("stream partitions lost", "partitions", tps)
+	c.c.forget(tps)
+}
+
+// Run consumes until ctx ends, then finishes the records in flight (for at
+// most DrainTimeout), commits their offsets and returns nil. Records it
+// could not finish are not committed: the group redelivers them.
+func (c *Consumer) Run(ctx context.Context) error {
+	// work outlives ctx by DrainTimeout: in-flight submits and produces
+	// finish on shutdown rather than being abandoned half-way.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(c.cfg.DrainTimeout, cancelWork)
+		context.AfterFunc(work, func() { t.Stop() })
+	})
+	defer stop()
+
+	c.log.Info("stream consuming", "topic", c.cfg.InputTopic, "group", c.cfg.Group, "max_in_flight", c.cfg.MaxInFlight)
+	for ctx.Err() == nil {
+		fetches := c.cl.PollRecords(ctx, c.cfg.MaxInFlight)
+		if fetches.IsClientClosed() {
+			return nil
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return
+			}
+			c.log.Warn("stream fetch failed", "topic", topic, "partition", p, "err", err)
+		})
+		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+			if n := len(p.Records); n > 0 {
+				c.c.setLag(topicPartition{p.Topic, p.Partition}, p.HighWatermark-p.Records[n-1].Offset-1)
+			}
+		})
+		if recs := fetches.Records(); len(recs) > 0 {
+			c.process(ctx, work, recs)
+		}
+		c.cl.AllowRebalance()
+	}
+	return nil
+}
+
+// job is one input record on its way through.
+type job struct {
+	rec *kgo.Record
+	ev  engine.Event
+	err error // from decoding: the record goes to the DLQ
+	// prev is the previous record of the same event id in this poll: this
+	// one is submitted only after it, so that status changes keep their
+	// order (pending before sent).
+	prev *job
+	// submitted is closed once this record's Submit returned and its
+	// output records were handed to the producer (in that order).
+	submitted chan struct{}
+	// ok: done and acknowledged; the offset may be committed past it.
+	ok bool
+}
+
+// process decides one poll's records, waits for their output to be
+// acknowledged and commits the offsets of every partition's done prefix.
+func (c *Consumer) process(ctx, work context.Context, recs []*kgo.Record) {
+	n := len(recs)
+	c.c.consumed.Add(int64(n))
+	c.cfg.Observer.Consumed(n)
+	c.c.addInFlight(int64(n))
+	defer c.c.addInFlight(-int64(n))
+
+	jobs := make([]job, n)
+	for i, r := range recs {
+		jobs[i] = job{rec: r, submitted: make(chan struct{})}
+	}
+	// Decode in parallel.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				j := &jobs[i]
+				j.ev, j.err = decode(j.rec)
+			}
+		})
+	}
+	wg.Wait()
+	// Order records of one event id; records come in partition order.
+	last := make(map[string]*job)
+	for i := range jobs {
+		j := &jobs[i]
+		if j.err != nil {
+			continue
+		}
+		j.prev = last[j.ev.ID]
+		last[j.ev.ID] = j
+	}
+	for i := range jobs {
+		j := &jobs[i]
+		wg.Go(func() { j.ok = c.handle(ctx, work, j) })
+	}
+	wg.Wait()
+	c.commit(work, jobs)
+}
+
+// handle decides one record and produces its output. It returns true once
+// everything is durable and acknowledged.
+func (c *Consumer) handle(ctx, work context.Context, j *job) bool {
+	closed := false
+	release := func() {
+		if !closed {
+			closed = true
+			close(j.submitted)
+		}
+	}
+	defer release()
+	if j.prev != nil {
+		select {
+		case <-j.prev.submitted:
+		case <-work.Done():
+			return false
+		}
+	}
+	outs, err := c.outputs(ctx, work, j)
+	if err != nil {
+		return false
+	}
+	recs := outs.records()
+	var pending sync.WaitGroup
+	failed := make([]bool, len(recs))
+	for i, r := range recs {
+		pending.Add(1)
+		c.cl.Produce(work, r, func(_ *kgo.Record, err error) {
+			failed[i] = err != nil
+			pending.Done()
+		})
+	}
+	release()
+	pending.Wait()
+	for i, r := range recs {
+		if failed[i] && !c.produceAgain(ctx, work, r) {
+			return false
+		}
+	}
+	c.count(&outs)
+	return true
+}
+
+// output is what one input record produces: a decision (and maybe a status
+// change), or a dead letter.
+type output struct {
+	decision, status, dlq *kgo.Record
+	res                   engine.Result
+	dlqErr                error
+}
+
+func (o *output) records() []*kgo.Record {
+	if o.dlq != nil {
+		return []*kgo.Record{o.dlq}
+	}
+	if o.status != nil {
+		return []*kgo.Record{o.decision, o.status}
+	}
+	return []*kgo.Record{o.decision}
+}
+
+// outputs submits j's event (retrying transient failures until ctx ends)
+// and returns the records to produce for it.
+func (c *Consumer) outputs(ctx, work context.Context, j *job) (output, error) {
+	if j.err != nil {
+		return output{dlq: dlqRecord(c.cfg.DLQTopic, j.rec, j.err), dlqErr: j.err}, nil
+	}
+	res, err := c.submit(ctx, work, j.ev)
+	if err != nil {
+		if deadLetter(err) {
+			return output{dlq: dlqRecord(c.cfg.DLQTopic, j.rec, err), dlqErr: err}, nil
+		}
+		return output{}, err
+	}
+	o := output{res: res}
+	if o.decision, err = decisionRecord(c.cfg.DecisionsTopic, &j.ev, &res); err != nil {
+		return output{}, err
+	}
+	if res.StatusChange != nil {
+		if o.status, err = statusRecord(c.cfg.StatusTopic, res.StatusChange); err != nil {
+			return output{}, err
+		}
+	}
+	return o, nil
+}
+
+// submit calls the pipeline, retrying with backoff while the error is
+// transient and ctx lasts.
+func (c *Consumer) submit(ctx, work context.Context, ev engine.Event) (engine.Result, error) {
+	backoff := 50 * time.Millisecond
+	for {
+		res, err := c.sub.Submit(work, ev)
+		if err == nil || deadLetter(err) {
+			return res, err
+		}
+		c.c.retries.Add(1)
+		c.log.Warn("stream submit failed; retrying", "event_id", ev.ID, "code", engine.ErrorCode(err), "err", err, "backoff", backoff)
+		if !sleep(ctx, backoff) {
+			return res, err
+		}
+		backoff = min(2*backoff, c.cfg.MaxBackoff)
+	}
+}
+
+// produceAgain retries a record the producer failed, until it is
+// acknowledged or ctx ends.
+func (c *Consumer) produceAgain(ctx, work context.Context, r *kgo.Record) bool {
+	backoff := 50 * time.Millisecond
+	for {
+		c.c.retries.Add(1)
+		if !sleep(ctx, backoff) {
+			return false
+		}
+		r.Partition, r.Offset = 0, 0
+		err := c.cl.ProduceSync(work, r).FirstErr()
+		if err == nil {
+			return true
+		}
+		c.log.Warn("stream produce failed; retrying", "topic", r.Topic, "err", err, "backoff", backoff)
+		backoff = min(2*backoff, c.cfg.MaxBackoff)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (c *Consumer) count(o *output) {
+	if o.dlq != nil {
+		code := engine.ErrorCode(o.dlqErr)
+		c.c.dlq.Add(1)
+		c.cfg.Observer.DeadLettered(code)
+		return
+	}
+	c.c.decidedOne(o.res.Decision.Outcome, o.res.Duplicate)
+	c.cfg.Observer.Decided(o.res.Decision.Outcome, o.res.Duplicate)
+	if ch := o.res.StatusChange; ch != nil {
+		c.c.status.Add(1)
+		c.cfg.Observer.StatusChanged(ch.From, ch.To)
+	}
+}
+
+// commit commits, per partition, the offset after the last record of the
+// poll that is done with every record before it done too.
+func (c *Consumer) commit(ctx context.Context, jobs []job) {
+	type mark struct {
+		stopped bool
+		last    *kgo.Record
+		count   int
+	}
+	marks := map[topicPartition]*mark{}
+	for i := range jobs {
+		j := &jobs[i]
+		tp := topicPartition{j.rec.Topic, j.rec.Partition}
+		m := marks[tp]
+		if m == nil {
+			m = &mark{}
+			marks[tp] = m
+		}
+		if m.stopped {
+			continue
+		}
+		if !j.ok {
+			m.stopped = true
+			continue
+		}
+		m.last = j.rec
+		m.count++
+	}
+	var recs []*kgo.Record
+	total := 0
+	for _, m := range marks {
+		if m.last != nil {
+			recs = append(recs, m.last)
+			total += m.count
+		}
+	}
+	if len(recs) == 0 {
+		return
+	}
+	if err := c.cl.CommitRecords(ctx, recs...); err != nil {
+		// The next commit covers these offsets; until then a crash
+		// only redelivers records whose decisions are stored.
+		c.log.Warn("stream offset commit failed", "err", err)
+		return
+	}
+	c.c.committed.Add(int64(total))
+	c.cfg.Observer.Committed(total)
+}
