@@ -108,3 +108,41 @@ func TestStatusDrift(t *testing.T) {
 		}
 	})
 }
+
+func TestSubmitStatus(t *testing.T) {
+	p, store := MustOpenPipeline(t, t.TempDir())
+	ctx := context.Background()
+	only := engine.Event{ID: "uzum:5f1c", Source: "uzum", Status: "completed", OccurredAt: t0.Add(time.Minute)}
+	t.Run("ErrUnknownTransaction", func(t *testing.T) {
+		if _, err := p.SubmitStatus(ctx, only); engine.ErrorCode(err) != engine.ENOTFOUND {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("ConfirmThenReverse", func(t *testing.T) {
+		ev := recharge("uzum:5f1c", "uzum:acc1", "+998901234567", t0, "10.00")
+		ev.Source = "uzum"
+		first := MustSubmit(t, p, withStatus(ev, "created", 0))
+		r, err := p.SubmitStatus(ctx, only)
+		if err != nil || r.StatusChange == nil || r.StatusChange.To != "completed" || r.Decision.DecisionID != first.Decision.DecisionID {
+			t.Fatalf("%+v %v", r, err)
+		}
+		rev := only
+		rev.Status = "reversed"
+		if r, err := p.SubmitStatus(ctx, rev); err != nil || r.StatusChange.From != "completed" {
+			t.Fatalf("%+v %v", r, err)
+		}
+		if st, _ := store.Status("uzum:5f1c"); st != "reversed" {
+			t.Fatalf("status %s", st)
+		}
+		if _, err := p.SubmitStatus(ctx, only); engine.ErrorCode(err) != engine.ECONFLICT {
+			t.Fatalf("reversed -> completed: %v", err)
+		}
+	})
+	t.Run("ErrUnknownStatus", func(t *testing.T) {
+		bad := only
+		bad.Status = "teleported"
+		if _, err := p.SubmitStatus(ctx, bad); engine.ErrorCode(err) != engine.EINVALID {
+			t.Fatalf("%v", err)
+		}
+	})
+}

@@ -91,12 +91,14 @@ type item struct {
 	status string
 	// change is set when the item records a status change of a
 	// transaction decided before, instead of a new decision.
-	change    *StatusChange
-	err       error
-	scored    chan struct{}
-	finished  chan struct{}
-	followers []*item // same id and status: they get this item's result
-	deferred  []*item // same id, another status: sequenced again after this commits
+	change *StatusChange
+	// statusOnly items carry no payment: they can only change a status.
+	statusOnly bool
+	err        error
+	scored     chan struct{}
+	finished   chan struct{}
+	followers  []*item // same id and status: they get this item's result
+	deferred   []*item // same id, another status: sequenced again after this commits
 }
 
 // Result is what Submit returns: the decision and whether it was stored
@@ -193,6 +195,26 @@ func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
 	if ev.Instrument != nil {
 		it.win.Token = ev.Instrument.Token
 	}
+	return p.wait(ctx, it)
+}
+
+// SubmitStatus applies a status-only record (an id, a source, a status and
+// a time, as Uzum's /confirm and /reverse send) to a transaction decided
+// before. An unknown transaction is ENOTFOUND, an impossible transition
+// ECONFLICT.
+func (p *Pipeline) SubmitStatus(ctx context.Context, ev Event) (Result, error) {
+	if ev.ID == "" || ev.Status == "" {
+		return Result{}, &Error{Code: EINVALID, Message: "invalid status record", Fields: []FieldError{{Field: "id", Problem: "id and status are required"}}}
+	}
+	if err := Transition(StatusCreated, ev.Status); err != nil && ErrorCode(err) == EINVALID {
+		return Result{}, err
+	}
+	it := &item{ev: ev, statusOnly: true, scored: make(chan struct{}), finished: make(chan struct{})}
+	return p.wait(ctx, it)
+}
+
+// wait enqueues it and waits for its result.
+func (p *Pipeline) wait(ctx context.Context, it *item) (Result, error) {
 	if err := p.enqueue(ctx, it); err != nil {
 		return Result{}, err
 	}
@@ -269,6 +291,10 @@ func (p *Pipeline) sequenceOne(it *item) {
 	stored, status, err := p.store.lookup(id)
 	if err != nil {
 		p.finish(it, fmt.Errorf("read decision %s: %w", id, err))
+		return
+	}
+	if stored == nil && it.statusOnly {
+		p.finish(it, Errorf(ENOTFOUND, "status %s for transaction %s, which has no decision", it.ev.Status, id))
 		return
 	}
 	if stored != nil {
