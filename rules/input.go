@@ -31,21 +31,27 @@ var (
 	}
 
 	hitFields = [...]string{"list", "entry_id", "name", "field", "score"}
+
+	// Field names of the decision (result.go).
+	decisionFields = [...]string{"outcome", "score", "reasons"}
+	reasonFields   = [...]string{"code", "message", "severity", "weight"}
 )
 
-// inputKeys holds the key terms of the input objects, made once per Policy
-// and shared (read-only) by every evaluation, so that building an input
-// allocates only its values.
-type inputKeys struct {
+// keyTerms holds the key terms of the input and decision objects, made once
+// per Policy and shared (read-only) by every evaluation, so that building an
+// input allocates only its values and reading a decision nothing.
+type keyTerms struct {
 	top      [len(topFields)]*ast.Term
 	strings  [len(eventStringFields)]*ast.Term
 	numbers  [len(eventNumberFields)]*ast.Term
 	features [len(featureFields)]*ast.Term
 	hit      [len(hitFields)]*ast.Term
+	decision [len(decisionFields)]*ast.Term
+	reason   [len(reasonFields)]*ast.Term
 }
 
-func newInputKeys() *inputKeys {
-	k := &inputKeys{}
+func newKeyTerms() *keyTerms {
+	k := &keyTerms{}
 	fill := func(dst []*ast.Term, names []string) {
 		for i, n := range names {
 			dst[i] = ast.StringTerm(n)
@@ -56,6 +62,8 @@ func newInputKeys() *inputKeys {
 	fill(k.numbers[:], eventNumberFields[:])
 	fill(k.features[:], featureFields[:])
 	fill(k.hit[:], hitFields[:])
+	fill(k.decision[:], decisionFields[:])
+	fill(k.reason[:], reasonFields[:])
 	return k
 }
 
@@ -63,7 +71,7 @@ func newInputKeys() *inputKeys {
 // round trip, no reflection. Amounts become numbers carrying the exact
 // decimal text (json.Number), never floats. Empty event strings are left out
 // (unknown); country codes are upper-cased and the operator id lower-cased.
-func (k *inputKeys) build(in *Input) (ast.Value, error) {
+func (k *keyTerms) build(in *Input) (ast.Value, error) {
 	event, err := k.event(&in.Event)
 	if err != nil {
 		return nil, err
@@ -86,7 +94,7 @@ func (k *inputKeys) build(in *Input) (ast.Value, error) {
 	), nil
 }
 
-func (k *inputKeys) event(e *Event) (ast.Object, error) {
+func (k *keyTerms) event(e *Event) (ast.Object, error) {
 	if !isDecimal(e.AmountUSD) {
 		return nil, fmt.Errorf("event amount_usd %q is not a decimal", e.AmountUSD)
 	}
@@ -119,7 +127,7 @@ func (k *inputKeys) event(e *Event) (ast.Object, error) {
 	return ast.NewObject(items[:n]...), nil
 }
 
-func (k *inputKeys) featuresObject(f *Features) (ast.Object, error) {
+func (k *keyTerms) featuresObject(f *Features) (ast.Object, error) {
 	amounts := [...]string{f.PayerAmountUSD1h, f.PayerAmountUSD24h, f.PayerAmountUSD7d}
 	var terms [len(amounts)]ast.Term
 	for i, a := range amounts {
@@ -144,7 +152,7 @@ func (k *inputKeys) featuresObject(f *Features) (ast.Object, error) {
 	), nil
 }
 
-func (k *inputKeys) sanctions(hits []SanctionsHit) (*ast.Array, error) {
+func (k *keyTerms) sanctions(hits []SanctionsHit) (*ast.Array, error) {
 	if len(hits) == 0 {
 		return ast.NewArray(), nil
 	}

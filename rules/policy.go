@@ -32,7 +32,7 @@ var embedded embed.FS
 type Policy struct {
 	version string
 	query   rego.PreparedEvalQuery
-	keys    *inputKeys
+	keys    *keyTerms
 }
 
 // Default returns the policy embedded from rules/policy.
@@ -89,7 +89,7 @@ func Load(fsys fs.FS) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile policy: %w", err)
 	}
-	return &Policy{version: version(files), query: pq, keys: newInputKeys()}, nil
+	return &Policy{version: version(files), query: pq, keys: newKeyTerms()}, nil
 }
 
 // Version is "sha256:<hex>" over the policy's files (*.rego without tests and
@@ -132,7 +132,7 @@ func (p *Policy) Eval(ctx context.Context, in *Input) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("eval policy: result is %T, want a term", rs[0].Expressions[0].Value)
 	}
-	res, err := decodeResult(term)
+	res, err := p.keys.decodeResult(term)
 	if err != nil {
 		return Result{}, fmt.Errorf("eval policy: %w", err)
 	}

@@ -27,12 +27,12 @@ func severityRank(s string) int {
 // Besides the shape it checks that the outcome is at least as severe as the
 // most severe reason, so no policy can allow an event it found reasons
 // to hold.
-func decodeResult(t *ast.Term) (Result, error) {
+func (k *keyTerms) decodeResult(t *ast.Term) (Result, error) {
 	obj, ok := t.Value.(ast.Object)
 	if !ok {
 		return Result{}, fmt.Errorf("decision is %s, want an object", ast.ValueName(t.Value))
 	}
-	outcome, err := stringField(obj, "outcome")
+	outcome, err := stringField(obj, k.decision[0])
 	if err != nil {
 		return Result{}, fmt.Errorf("decision: %w", err)
 	}
@@ -40,14 +40,14 @@ func decodeResult(t *ast.Term) (Result, error) {
 	if rank < 0 {
 		return Result{}, fmt.Errorf("decision: outcome %q is not allow, review or deny", outcome)
 	}
-	score, err := intField(obj, "score")
+	score, err := intField(obj, k.decision[1])
 	if err != nil {
 		return Result{}, fmt.Errorf("decision: %w", err)
 	}
 	if score < 0 || score > 100 {
 		return Result{}, fmt.Errorf("decision: score %d is outside 0..100", score)
 	}
-	rt := obj.Get(ast.InternedTerm("reasons"))
+	rt := obj.Get(k.decision[2])
 	if rt == nil {
 		return Result{}, errors.New("decision: reasons missing")
 	}
@@ -67,7 +67,7 @@ func decodeResult(t *ast.Term) (Result, error) {
 	}
 	rs := make([]ranked, 0, len(elems))
 	for i, t := range elems {
-		r, err := decodeReason(t)
+		r, err := k.decodeReason(t)
 		if err != nil {
 			return Result{}, fmt.Errorf("decision: reasons[%d]: %w", i, err)
 		}
@@ -95,30 +95,30 @@ type decodedReason struct {
 	rank, weight int
 }
 
-func decodeReason(t *ast.Term) (decodedReason, error) {
+func (k *keyTerms) decodeReason(t *ast.Term) (decodedReason, error) {
 	obj, ok := t.Value.(ast.Object)
 	if !ok {
 		return decodedReason{}, fmt.Errorf("is %s, want an object", ast.ValueName(t.Value))
 	}
 	var r decodedReason
 	var err error
-	if r.Code, err = stringField(obj, "code"); err != nil {
+	if r.Code, err = stringField(obj, k.reason[0]); err != nil {
 		return r, err
 	}
 	if r.Code == "" {
 		return r, errors.New("code is empty")
 	}
-	if r.Message, err = stringField(obj, "message"); err != nil {
+	if r.Message, err = stringField(obj, k.reason[1]); err != nil {
 		return r, err
 	}
-	if r.severity, err = stringField(obj, "severity"); err != nil {
+	if r.severity, err = stringField(obj, k.reason[2]); err != nil {
 		return r, err
 	}
 	if r.severity != OutcomeReview && r.severity != OutcomeDeny {
 		return r, fmt.Errorf("%s: severity %q is not review or deny", r.Code, r.severity)
 	}
 	r.rank = severityRank(r.severity)
-	if r.weight, err = intField(obj, "weight"); err != nil {
+	if r.weight, err = intField(obj, k.reason[3]); err != nil {
 		return r, fmt.Errorf("%s: %w", r.Code, err)
 	}
 	if r.weight < 0 {
@@ -127,30 +127,38 @@ func decodeReason(t *ast.Term) (decodedReason, error) {
 	return r, nil
 }
 
-func stringField(obj ast.Object, key string) (string, error) {
-	t := obj.Get(ast.InternedTerm(key))
+func stringField(obj ast.Object, key *ast.Term) (string, error) {
+	t := obj.Get(key)
 	if t == nil {
-		return "", fmt.Errorf("%s missing", key)
+		return "", fmt.Errorf("%s missing", keyName(key))
 	}
 	s, ok := t.Value.(ast.String)
 	if !ok {
-		return "", fmt.Errorf("%s is %s, want a string", key, ast.ValueName(t.Value))
+		return "", fmt.Errorf("%s is %s, want a string", keyName(key), ast.ValueName(t.Value))
 	}
 	return string(s), nil
 }
 
-func intField(obj ast.Object, key string) (int, error) {
-	t := obj.Get(ast.InternedTerm(key))
+func intField(obj ast.Object, key *ast.Term) (int, error) {
+	t := obj.Get(key)
 	if t == nil {
-		return 0, fmt.Errorf("%s missing", key)
+		return 0, fmt.Errorf("%s missing", keyName(key))
 	}
 	n, ok := t.Value.(ast.Number)
 	if !ok {
-		return 0, fmt.Errorf("%s is %s, want a number", key, ast.ValueName(t.Value))
+		return 0, fmt.Errorf("%s is %s, want a number", keyName(key), ast.ValueName(t.Value))
 	}
 	i, ok := n.Int()
 	if !ok {
-		return 0, fmt.Errorf("%s %s is not an integer", key, n)
+		return 0, fmt.Errorf("%s %s is not an integer", keyName(key), n)
 	}
 	return i, nil
+}
+
+// keyName is the plain text of a string key term.
+func keyName(key *ast.Term) string {
+	if s, ok := key.Value.(ast.String); ok {
+		return string(s)
+	}
+	return key.String()
 }

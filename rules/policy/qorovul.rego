@@ -42,18 +42,14 @@ reasons contains reason("window_saturated", "payer window is saturated: counts a
 
 # --- the payment itself -----------------------------------------------------
 
+# The single-payment limit depends on the kind of payment.
 reasons contains reason("amount_over_limit", msg) if {
 	amount := input.event.amount_usd
-	limit := single_amount_limit
+	limits := data.config.amount_usd_single
+	limit := object.get(limits, object.get(input.event, "kind", "default"), limits["default"])
 	amount > limit
 	msg := sprintf("amount %s USD is over the single-payment limit of %s USD", [decimal(amount), decimal(limit)])
 }
-
-# The single-payment limit depends on the kind of payment.
-single_amount_limit := limit if {
-	limits := data.config.amount_usd_single
-	limit := limits[input.event.kind]
-} else := data.config.amount_usd_single["default"]
 
 reasons contains reason("country_mismatch", concat("; ", country_mismatches)) if {
 	count(country_mismatches) > 0
@@ -70,16 +66,14 @@ country_mismatches contains sprintf("number is in %s but destination country is 
 	destination != number.country
 }
 
-# Ported numbers keep their prefix, so this is a weak signal.
+# Ported numbers keep their prefix, so this is a weak signal. Operator
+# names the table knows by another name are mapped through its aliases.
 reasons contains reason("operator_prefix_mismatch", msg) if {
-	operator := destination_operator
+	aliases := data.operator_prefixes.aliases
+	operator := object.get(aliases, input.event.destination_operator, input.event.destination_operator)
 	operator != number.operator
 	msg := sprintf("number prefix +%s %s belongs to %s but destination operator is %s", [number.calling_code, number.prefix, number.operator, operator])
 }
-
-destination_operator := operator if {
-	operator := data.operator_prefixes.aliases[input.event.destination_operator]
-} else := input.event.destination_operator
 
 # number is what the prefix table says about input.event.msisdn: calling
 # code, country, operator prefix and operator. Calling codes are prefix-free,

@@ -109,6 +109,12 @@ test_amount_limit_default_kind if {
 	codes(d) == {"amount_over_limit"}
 }
 
+test_amount_limit_without_kind if {
+	ev := object.union(object.remove(event, ["kind"]), {"amount_usd": 600})
+	d := qorovul.decision with input as {"event": ev, "features": features, "sanctions": [], "consent_missing": false}
+	codes(d) == {"amount_over_limit"}
+}
+
 test_country_mismatch_bin if {
 	d := qorovul.decision with input as with_event({"bin_country": "RU"})
 	d.reasons == {{
