@@ -3,6 +3,8 @@ package stream_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/qorovul/qorovul/engine"
@@ -121,4 +123,98 @@ func mustJSON(t testing.TB, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestAnjirPayDrift is acceptance 3: pending → sent emits one status change;
+// pending → declined → sent sends the sent record to the DLQ.
+func TestAnjirPayDrift(t *testing.T) {
+	b := MustStartBroker(t)
+	p := MustOpenPipeline(t, MustOpenStore(t, t.TempDir()), 0)
+	tr := stream.Traffic{Start: t0, Prefix: "drift-"}
+	sent := tr.Drift(1, "sent")
+	declined := tr.Drift(2, "declined", "sent")
+	// A redelivered sent record changes nothing more.
+	recs := append(append(sent, sent[1]), declined...)
+	r := MustRun(t, b, p, stream.Config{})
+	MustProduce(t, MustClient(t, b), recs...)
+	WaitCommitted(t, r, int64(len(recs)))
+
+	status := MustReadTopic(t, b, stream.DefaultStatusTopic)
+	var got []string
+	for _, rec := range status {
+		var ch engine.StatusChange
+		if err := json.Unmarshal(rec.Value, &ch); err != nil {
+			t.Fatal(err)
+		}
+		if string(rec.Key) != ch.EventID {
+			t.Fatalf("status record keyed %q for %s", rec.Key, ch.EventID)
+		}
+		got = append(got, ch.EventID+" "+ch.From+"→"+ch.To)
+	}
+	slices.Sort(got)
+	want := []string{"anjirpay:drift-drift1 pending→sent", "anjirpay:drift-drift2 pending→declined"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("status changes %q, want %q", got, want)
+	}
+
+	dlq := MustReadTopic(t, b, stream.DefaultDLQTopic)
+	if len(dlq) != 1 {
+		t.Fatalf("%d DLQ records, want the one sent after declined", len(dlq))
+	}
+	code, _ := header(dlq[0], stream.HeaderErrorCode)
+	reason, _ := header(dlq[0], stream.HeaderReason)
+	if code != engine.ECONFLICT || !strings.Contains(reason, "declined") || !strings.Contains(reason, "sent") || string(dlq[0].Value) != string(declined[2].Value) {
+		t.Fatalf("DLQ record: code %q reason %q value %s", code, reason, dlq[0].Value)
+	}
+	if n := len(MustReadTopic(t, b, stream.DefaultDecisionsTopic)); n != len(recs)-1 {
+		t.Fatalf("%d decision records, want %d (every record but the conflict)", n, len(recs)-1)
+	}
+	if st := r.Stats(); st.StatusChanges != 2 || st.DeadLettered != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestDLQReasons: every malformed record goes to the DLQ unchanged, with a
+// reason naming the bad field.
+func TestDLQReasons(t *testing.T) {
+	b := MustStartBroker(t)
+	p := MustOpenPipeline(t, MustOpenStore(t, t.TempDir()), 0)
+	tr := stream.Traffic{Start: t0, Prefix: "dlq-"}
+	wants := []string{
+		0: "body",        // broken JSON
+		1: "amount_usd",  // unknown field of the canonical event
+		2: "amount_usd",  // negative amount
+		3: "dest_masked", // a full card number
+		4: "source",      // unknown source
+		5: "type",        // an Upmobile deposit is no payment out
+	}
+	var recs []stream.TrafficRecord
+	for i := range wants {
+		recs = append(recs, tr.Malformed(i))
+	}
+	r := MustRun(t, b, p, stream.Config{})
+	MustProduce(t, MustClient(t, b), recs...)
+	WaitCommitted(t, r, int64(len(recs)))
+	dlq := MustReadTopic(t, b, stream.DefaultDLQTopic)
+	if len(dlq) != len(recs) {
+		t.Fatalf("%d DLQ records, want %d", len(dlq), len(recs))
+	}
+	for _, rec := range dlq {
+		i := slices.IndexFunc(recs, func(g stream.TrafficRecord) bool { return g.Key == string(rec.Key) })
+		if i < 0 {
+			t.Fatalf("DLQ record with unknown key %q", rec.Key)
+		}
+		t.Run(recs[i].Key, func(t *testing.T) {
+			reason, _ := header(rec, stream.HeaderReason)
+			code, _ := header(rec, stream.HeaderErrorCode)
+			src, _ := header(rec, stream.HeaderSource)
+			t.Logf("reason: %s", reason)
+			if code != engine.EINVALID || !strings.Contains(reason, wants[i]) {
+				t.Errorf("code %q reason %q; want %s naming %q", code, reason, engine.EINVALID, wants[i])
+			}
+			if string(rec.Value) != string(recs[i].Value) || src != recs[i].Source {
+				t.Errorf("DLQ record changed: source %q value %s", src, rec.Value)
+			}
+		})
+	}
 }

@@ -26,7 +26,8 @@ const waitFor = 90 * time.Second
 // MustStartBroker starts an in-memory kfake broker on a free port.
 func MustStartBroker(t testing.TB) *stream.Broker {
 	t.Helper()
-	b, err := stream.StartBroker(stream.BrokerConfig{Addr: "127.0.0.1:0", Partitions: 3})
+	b, err := stream.StartBroker(stream.BrokerConfig{Addr: "127.0.0.1:0", Partitions: 3,
+		Topics: []string{stream.DefaultInputTopic, stream.DefaultDecisionsTopic, stream.DefaultDLQTopic, stream.DefaultStatusTopic}})
 	if err != nil {
 		t.Fatal(err)
 	}
