@@ -37,11 +37,7 @@ type Policy struct {
 
 // Default returns the policy embedded from rules/policy.
 func Default() (*Policy, error) {
-	sub, err := fs.Sub(embedded, "policy")
-	if err != nil {
-		return nil, fmt.Errorf("open embedded policy: %w", err)
-	}
-	p, err := Load(sub)
+	p, err := Load(DefaultFS())
 	if err != nil {
 		return nil, fmt.Errorf("load embedded policy: %w", err)
 	}
