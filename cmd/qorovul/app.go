@@ -32,6 +32,8 @@ type Config struct {
 	ListsDir    string // empty: the embedded list snapshot
 	Brokers     string // empty: API only
 	FXRatesFile string // empty: the shipped table
+
+	Stream StreamConfig // topics and group when Brokers is set (stream.go)
 }
 
 // Validate checks the settings before anything starts.
@@ -139,6 +141,9 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 	a.served = make(chan error, 1)
 	go func() { a.served <- a.server.Serve(a.ln) }()
+	if err := a.openStream(ctx); err != nil {
+		return err
+	}
 	a.Log.Info("qorovul serving", "http", a.URL, "data_dir", a.Config.DataDir, "policy_version", policy.Version())
 	return nil
 }

@@ -17,6 +17,7 @@ const usage = `qorovul — compliance and anti-fraud scoring
 Usage:
   qorovul demo                      everything embedded, with sample traffic
   qorovul serve --data-dir DIR --http-addr HOST:PORT [--policy DIR] [--lists DIR] [--brokers LIST]
+  qorovul broker [--addr HOST:PORT] [--data-dir DIR] [--partitions N]
   qorovul token create --data-dir DIR --role ROLE --name NAME
   qorovul audit verify --data-dir DIR
   qorovul audit export --data-dir DIR [--from T] [--to T] [--format jsonl|csv]
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		err = runServe(ctx, rest, getenv, stderr)
+	case "broker":
+		err = runBroker(ctx, rest, getenv, stderr)
 	case "demo":
 		err = runDemo(ctx, rest, getenv, stdout, stderr)
 	case "token":
