@@ -164,14 +164,7 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 			}
 		}
 	}
-	for i := range ix.names {
-		n := &ix.names[i]
-		n.weights = make([]float32, len(n.toks))
-		for j := range n.toks {
-			n.weights[j] = float32(ix.weight(&n.toks[j]))
-			n.total += n.weights[j]
-		}
-	}
+	ix.setWeights()
 	ix.pool.New = func() any { return ix.newScratch() }
 	return ix, nil
 }
@@ -209,6 +202,18 @@ func eachGram(k string, fn func(uint32)) {
 	}
 	for i := 0; i+2 < n; i++ {
 		fn(at(i)<<16 | at(i+1)<<8 | at(i+2))
+	}
+}
+
+func (ix *Index) setWeights() {
+	for i := range ix.names {
+		n := &ix.names[i]
+		n.weights = make([]float32, len(n.toks))
+		n.total = 0
+		for j := range n.toks {
+			n.weights[j] = float32(ix.weight(&n.toks[j]))
+			n.total += n.weights[j]
+		}
 	}
 }
 
@@ -289,3 +294,6 @@ func (ix *Index) Entity(list, id string) (Entity, bool) {
 	}
 	return Entity{}, false
 }
+
+// Entities are the listed entities, in load order. The slice is shared: do not modify it.
+func (ix *Index) Entities() []Entity { return ix.entities }

@@ -92,3 +92,53 @@ func matching(dst, a, b []rune, window int, used []bool) []rune {
 	}
 	return dst
 }
+
+// osaRatio is 1 - optimal-string-alignment distance (Levenshtein with adjacent
+// transpositions as one edit) / length of the longer string, on runes, without allocating
+// for names up to maxRunes runes.
+func osaRatio(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+	var ra, rb [maxRunes]rune
+	as, bs := toRunes(ra[:0], a), toRunes(rb[:0], b)
+	la, lb := len(as), len(bs)
+	if la == 0 || lb == 0 {
+		return 0
+	}
+	var r0, r1, r2 [maxRunes + 1]int
+	pp, prev, cur := r0[:0], r1[:0], r2[:0]
+	if lb+1 > len(r0) {
+		pp, prev, cur = make([]int, 0, lb+1), make([]int, 0, lb+1), make([]int, 0, lb+1)
+	}
+	pp, prev, cur = pp[:lb+1], prev[:lb+1], cur[:lb+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = i
+		for j := 1; j <= lb; j++ {
+			cost := 1
+			if as[i-1] == bs[j-1] {
+				cost = 0
+			}
+			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && as[i-1] == bs[j-2] && as[i-2] == bs[j-1] {
+				d = min(d, pp[j-2]+1)
+			}
+			cur[j] = d
+		}
+		pp, prev, cur = prev, cur, pp
+	}
+	return 1 - float64(prev[lb])/float64(max(la, lb))
+}
+
+// letterSim is the similarity of two folded name parts: Jaro-Winkler (kind to typos late in
+// a word) blended with the edit-distance ratio (hard on a short part that is only the
+// beginning of a longer one: ali/aliyev, yusuf/yusufov). share is Jaro-Winkler's share.
+func letterSim(a, b string, share float64) float64 {
+	if a == b {
+		return 1
+	}
+	return share*jaroWinkler(a, b) + (1-share)*osaRatio(a, b)
+}

@@ -18,6 +18,9 @@ type Params struct {
 	// CommonFactor multiplies the weight of corridor-common parts (Muhammad, Karimov…).
 	CommonFactor float64
 
+	// JWShare is Jaro-Winkler's share in the letter similarity of two parts; the rest is the
+	// edit-distance ratio.
+	JWShare float64
 	// MinPartSimilarity is the letter similarity below which two parts do not match.
 	MinPartSimilarity float64
 	// Slope turns part similarity into credit: 1 - Slope*(1-similarity).
@@ -35,6 +38,10 @@ type Params struct {
 	// WeakFactor multiplies the score of a hit on a weak alias.
 	WeakFactor float64
 
+	// NonPersonFactor multiplies the score of a vessel, aircraft or organisation when the
+	// query is plainly a person (it has a patronymic or a date of birth).
+	NonPersonFactor float64
+
 	// Date of birth and nationality adjustments, applied when both sides have them.
 	DOBExactBonus, DOBYearBonus, DOBMismatchPenalty float64
 	NationalityBonus, NationalityPenalty            float64
@@ -43,15 +50,16 @@ type Params struct {
 // DefaultParams are the calibrated defaults.
 func DefaultParams() Params {
 	return Params{
-		WeightPatronymic: 0.35,
+		WeightPatronymic: 0.5,
 		WeightInitial:    0.3,
 		WeightLegal:      0.2,
 		WeightParticle:   0.1,
 		RarityFloor:      0.3,
-		CommonFactor:     0.6,
+		CommonFactor:     0.8,
 
-		MinPartSimilarity:    0.80,
-		Slope:                2.0,
+		JWShare:              0.65,
+		MinPartSimilarity:    0.75,
+		Slope:                1.5,
 		EquivalentSimilarity: 0.95,
 		InitialSimilarity:    0.9,
 		VariantFactor:        0.97,
@@ -60,6 +68,8 @@ func DefaultParams() Params {
 		ListedExp:  0.4,
 		WeakFactor: 0.95,
 
+		NonPersonFactor: 0.85,
+
 		DOBExactBonus:      0.06,
 		DOBYearBonus:       0.04,
 		DOBMismatchPenalty: 0.15,
@@ -67,3 +77,19 @@ func DefaultParams() Params {
 		NationalityPenalty: 0.05,
 	}
 }
+
+// WithParams returns a copy of the index that scores with p (the lists and postings are
+// shared). For calibration; the defaults are what the evaluation harness checks.
+func (ix *Index) WithParams(p Params) *Index {
+	c := &Index{version: ix.version, folder: ix.folder, params: p, entities: ix.entities,
+		ents: ix.ents, keys: ix.keys, keyID: ix.keyID, keyDF: ix.keyDF, postStart: ix.postStart,
+		post: ix.post, grams: ix.grams, groups: ix.groups, logN: ix.logN}
+	c.names = make([]nameInfo, len(ix.names))
+	copy(c.names, ix.names)
+	c.setWeights()
+	c.pool.New = func() any { return c.newScratch() }
+	return c
+}
+
+// Params are the scoring parameters in use.
+func (ix *Index) Params() Params { return ix.params }

@@ -59,22 +59,34 @@ func (ix *Index) partSim(a, b *fold.Token) (float64, how, int8, int8) {
 	if a.Key == b.Key {
 		return 1, howExact, -1, -1
 	}
-	best, bh, ba, bb := jaroWinkler(a.Key, b.Key), howFuzzy, int8(-1), int8(-1)
+	best, bh, ba, bb := keySim(p, a.Key, b.Key), howFuzzy, int8(-1), int8(-1)
 	for i := range a.Alts {
+		sa := isSuffixStem(a.Alts[i].Via)
 		f := variantFactor(p, a.Alts[i].Via)
-		if s := f * jaroWinkler(a.Alts[i].Key, b.Key); s > best {
-			best, bh, ba, bb = s, howAlt, int8(i), -1
+		if !sa {
+			if s := f * keySim(p, a.Alts[i].Key, b.Key); s > best {
+				best, bh, ba, bb = s, howAlt, int8(i), -1
+			}
 		}
 		for j := range b.Alts {
+			if sa != isSuffixStem(b.Alts[j].Via) {
+				continue // a surname stem meets only another surname stem
+			}
 			f2 := f * variantFactor(p, b.Alts[j].Via)
-			if s := f2 * jaroWinkler(a.Alts[i].Key, b.Alts[j].Key); s > best {
+			if sa {
+				f2 = p.VariantFactor
+			}
+			if s := f2 * keySim(p, a.Alts[i].Key, b.Alts[j].Key); s > best {
 				best, bh, ba, bb = s, howAlt, int8(i), int8(j)
 			}
 		}
 	}
 	for j := range b.Alts {
+		if isSuffixStem(b.Alts[j].Via) {
+			continue
+		}
 		f := variantFactor(p, b.Alts[j].Via)
-		if s := f * jaroWinkler(a.Key, b.Alts[j].Key); s > best {
+		if s := f * keySim(p, a.Key, b.Alts[j].Key); s > best {
 			best, bh, ba, bb = s, howAlt, -1, int8(j)
 		}
 	}
@@ -83,6 +95,26 @@ func (ix *Index) partSim(a, b *fold.Token) (float64, how, int8, int8) {
 	}
 	return best, bh, ba, bb
 }
+
+// maxSuffixSim caps the similarity of a name and the surname made of it (Ali/Aliyev,
+// Yusuf/Yusufov, Karim/Karimova): they are different names.
+const maxSuffixSim = 0.7
+
+// keySim is the letter similarity of two keys, capped for a name and its surname form.
+func keySim(p *Params, a, b string) float64 {
+	s := letterSim(a, b, p.JWShare)
+	if s > maxSuffixSim {
+		if len(a) > len(b) {
+			a, b = b, a
+		}
+		if fold.SurnameSuffix(a, b) != "" {
+			return maxSuffixSim
+		}
+	}
+	return s
+}
+
+func isSuffixStem(via string) bool { return strings.HasPrefix(via, "suffix:") }
 
 // variantFactor: transliteration schemes and x=kh are as good as the primary key; suffix and
 // patronymic stems are a step away.

@@ -139,10 +139,17 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 	if q.Nationality != "" {
 		qnat = ix.folder.Country(q.Nationality)
 	}
+	person := qdOK
+	for i := range toks {
+		person = person || toks[i].Role == fold.RolePatronymic
+	}
 	for _, e := range s.entSeen {
 		sc := float64(s.entBest[e])
 		n := s.entName[e]
 		s.entBest[e] = 0
+		if person && ix.entities[e].Type != TypeIndividual && ix.entities[e].Type != TypeUnknown {
+			sc *= p.NonPersonFactor
+		}
 		sc += ix.adjust(&ix.ents[e], qd, qdOK, qnat)
 		sc = max(0, min1(sc))
 		if sc < min {
@@ -204,7 +211,11 @@ func (ix *Index) retrieve(s *scratch, t *fold.Token) {
 	p := &ix.params
 	ix.fuzzyKeys(s, t.Key, 1, consider)
 	for _, a := range t.Alts {
-		ix.fuzzyKeys(s, a.Key, variantFactor(p, a.Via), consider)
+		// surname stems retrieve too widely (every Karim for Karimov); the full keys and the
+		// scorer find stem matches among what the other parts retrieve
+		if !isSuffixStem(a.Via) {
+			ix.fuzzyKeys(s, a.Key, variantFactor(p, a.Via), consider)
+		}
 	}
 	if t.Group != "" && t.Role == fold.RoleName {
 		for _, id := range ix.groups[t.Group] {
@@ -252,7 +263,7 @@ func (ix *Index) fuzzyKeys(s *scratch, k string, factor float64, consider func(i
 		if hits < need {
 			continue
 		}
-		sim := factor * jaroWinkler(k, ix.keys[id])
+		sim := factor * keySim(&ix.params, k, ix.keys[id])
 		consider(id, float32(ix.credit(sim)))
 	}
 	s.gramTouch = touched[:0]

@@ -318,6 +318,26 @@ var particles = map[string]bool{
 // patronymic markers that follow the father's name (Uzbek o'g'li/qizi, Azeri/Tajik oglu/kizi).
 var patronymMarkers = map[string]bool{"ugli": true, "ogli": true, "oglu": true, "kizi": true, "gizi": true, "uli": true}
 
+// surnameSuffixes make a surname of a name: Tajik -zoda/-zade and Russian -ov/-ev. Their stems
+// are variants with Via "suffix:-…", compared only with other stems (Rahmonzoda ~ Rahmonov),
+// never with a bare name (Karimov is not Karim).
+var surnameSuffixes = []string{"zoda", "zade", "zod", "iev", "ov", "ev"}
+
+// SurnameSuffix returns the surname suffix that long adds to short ("ov" for karim, karimov),
+// or "" when long is not short plus one of them.
+func SurnameSuffix(short, long string) string {
+	if len(long) <= len(short) || long[:len(short)] != short {
+		return ""
+	}
+	rest := long[len(short):]
+	for _, suf := range surnameSuffixes {
+		if rest == suf || rest == suf+"a" || rest == "i"+suf {
+			return suf
+		}
+	}
+	return ""
+}
+
 var patronymSuffixes = []string{"ovich", "evich", "ovna", "evna", "ichna", "ovic", "evic"}
 
 // token folds one lower-case word.
@@ -350,7 +370,7 @@ func (f *Folder) token(raw string) Token {
 			t.Alts = append(t.Alts, Variant{Key: x, Via: "variant:x=kh"})
 		}
 	}
-	for _, suf := range []string{"zoda", "zade", "zod"} {
+	for _, suf := range surnameSuffixes {
 		if len(t.Key) > len(suf)+3 && strings.HasSuffix(t.Key, suf) {
 			t.Alts = append(t.Alts, Variant{Key: t.Key[:len(t.Key)-len(suf)], Via: "suffix:-" + suf})
 			break
@@ -378,6 +398,9 @@ func (f *Folder) token(raw string) Token {
 			t.Group = g
 		} else {
 			for _, a := range t.Alts {
+				if strings.HasPrefix(a.Via, "suffix:") {
+					continue
+				}
 				if g, ok := f.given[a.Key]; ok {
 					t.Group = g
 					break
