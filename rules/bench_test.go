@@ -45,6 +45,19 @@ func BenchmarkEval(b *testing.B) {
 			check(policy.Eval(ctx, in))
 		}
 	})
+	// For comparison: an event with two reasons (messages are formatted).
+	b.Run("SerialReview", func(b *testing.B) {
+		in := typicalInput()
+		in.Features.PayerDistinctMSISDN24h = 9
+		in.Event.DestinationOperator = "ucell"
+		b.ReportAllocs()
+		for b.Loop() {
+			res, err := policy.Eval(ctx, in)
+			if err != nil || res.Outcome != rules.OutcomeReview {
+				b.Fatalf("Eval = %+v, %v; want review", res, err)
+			}
+		}
+	})
 	b.Run("Parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
