@@ -31,10 +31,6 @@ var (
 	}
 
 	hitFields = [...]string{"list", "entry_id", "name", "field", "score"}
-
-	// Field names of the decision (result.go).
-	decisionFields = [...]string{"outcome", "score", "reasons"}
-	reasonFields   = [...]string{"code", "message", "severity", "weight"}
 )
 
 // keyTerms holds the key terms of the input and decision objects, made once
@@ -46,8 +42,10 @@ type keyTerms struct {
 	numbers  [len(eventNumberFields)]*ast.Term
 	features [len(featureFields)]*ast.Term
 	hit      [len(hitFields)]*ast.Term
-	decision [len(decisionFields)]*ast.Term
-	reason   [len(reasonFields)]*ast.Term
+
+	// Keys of the decision object and of its reasons (result.go).
+	outcome, score, reasons         *ast.Term
+	code, message, severity, weight *ast.Term
 }
 
 func newKeyTerms() *keyTerms {
@@ -62,8 +60,9 @@ func newKeyTerms() *keyTerms {
 	fill(k.numbers[:], eventNumberFields[:])
 	fill(k.features[:], featureFields[:])
 	fill(k.hit[:], hitFields[:])
-	fill(k.decision[:], decisionFields[:])
-	fill(k.reason[:], reasonFields[:])
+	k.outcome, k.score, k.reasons = ast.StringTerm("outcome"), ast.StringTerm("score"), ast.StringTerm("reasons")
+	k.code, k.message = ast.StringTerm("code"), ast.StringTerm("message")
+	k.severity, k.weight = ast.StringTerm("severity"), ast.StringTerm("weight")
 	return k
 }
 

@@ -32,7 +32,7 @@ func (k *keyTerms) decodeResult(t *ast.Term) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("decision is %s, want an object", ast.ValueName(t.Value))
 	}
-	outcome, err := stringField(obj, k.decision[0])
+	outcome, err := stringField(obj, k.outcome)
 	if err != nil {
 		return Result{}, fmt.Errorf("decision: %w", err)
 	}
@@ -40,14 +40,14 @@ func (k *keyTerms) decodeResult(t *ast.Term) (Result, error) {
 	if rank < 0 {
 		return Result{}, fmt.Errorf("decision: outcome %q is not allow, review or deny", outcome)
 	}
-	score, err := intField(obj, k.decision[1])
+	score, err := intField(obj, k.score)
 	if err != nil {
 		return Result{}, fmt.Errorf("decision: %w", err)
 	}
 	if score < 0 || score > 100 {
 		return Result{}, fmt.Errorf("decision: score %d is outside 0..100", score)
 	}
-	rt := obj.Get(k.decision[2])
+	rt := obj.Get(k.reasons)
 	if rt == nil {
 		return Result{}, errors.New("decision: reasons missing")
 	}
@@ -102,23 +102,23 @@ func (k *keyTerms) decodeReason(t *ast.Term) (decodedReason, error) {
 	}
 	var r decodedReason
 	var err error
-	if r.Code, err = stringField(obj, k.reason[0]); err != nil {
+	if r.Code, err = stringField(obj, k.code); err != nil {
 		return r, err
 	}
 	if r.Code == "" {
 		return r, errors.New("code is empty")
 	}
-	if r.Message, err = stringField(obj, k.reason[1]); err != nil {
+	if r.Message, err = stringField(obj, k.message); err != nil {
 		return r, err
 	}
-	if r.severity, err = stringField(obj, k.reason[2]); err != nil {
+	if r.severity, err = stringField(obj, k.severity); err != nil {
 		return r, err
 	}
 	if r.severity != OutcomeReview && r.severity != OutcomeDeny {
 		return r, fmt.Errorf("%s: severity %q is not review or deny", r.Code, r.severity)
 	}
 	r.rank = severityRank(r.severity)
-	if r.weight, err = intField(obj, k.reason[3]); err != nil {
+	if r.weight, err = intField(obj, k.weight); err != nil {
 		return r, fmt.Errorf("%s: %w", r.Code, err)
 	}
 	if r.weight < 0 {
