@@ -24,6 +24,7 @@ type StreamConfig struct {
 	StatusTopic    string
 	Group          string
 	ClientID       string
+	InstanceID     string
 	Partitions     int
 	MaxInFlight    int
 }
@@ -37,6 +38,7 @@ func streamFlags(fs *flag.FlagSet, sc *StreamConfig) {
 	fs.StringVar(&sc.StatusTopic, "status-topic", stream.DefaultStatusTopic, "Kafka topic of transaction status changes")
 	fs.StringVar(&sc.Group, "group", stream.DefaultGroup, "Kafka consumer group")
 	fs.StringVar(&sc.ClientID, "client-id", stream.DefaultClientID, "Kafka client id")
+	fs.StringVar(&sc.InstanceID, "instance-id", "", "static group member id, unique per instance: a restart takes its partitions back at once")
 	fs.IntVar(&sc.Partitions, "partitions", stream.DefaultPartitions, "partitions of topics created at start")
 	fs.IntVar(&sc.MaxInFlight, "max-in-flight", stream.DefaultMaxInFlight, "input records being decided at once")
 }
@@ -72,7 +74,7 @@ func startStream(ctx context.Context, a *App, brokers string, sc StreamConfig) (
 		return nil, &engine.Error{Code: engine.EINVALID, Message: "invalid configuration", Fields: fe}
 	}
 	c, err := stream.New(stream.Config{
-		Brokers: list, Group: sc.Group, ClientID: sc.ClientID,
+		Brokers: list, Group: sc.Group, ClientID: sc.ClientID, InstanceID: sc.InstanceID,
 		InputTopic: sc.EventsTopic, DecisionsTopic: sc.DecisionsTopic, DLQTopic: sc.DLQTopic, StatusTopic: sc.StatusTopic,
 		Partitions: int32(sc.Partitions), MaxInFlight: sc.MaxInFlight,
 		Log: a.Log.With("component", "stream"),

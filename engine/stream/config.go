@@ -60,6 +60,10 @@ type Config struct {
 	Brokers  []string
 	Group    string
 	ClientID string
+	// InstanceID, when set, makes this a static group member: restarted
+	// with the same id it takes its partitions back at once instead of
+	// waiting for the old session to time out. Unique per instance.
+	InstanceID string
 
 	InputTopic     string
 	DecisionsTopic string

@@ -58,6 +58,9 @@ func New(cfg Config, p submitter) (*Consumer, error) {
 		kgo.MaxBufferedRecords(4 * cfg.MaxInFlight),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 	}
+	if cfg.InstanceID != "" {
+		opts = append(opts, kgo.InstanceID(cfg.InstanceID))
+	}
 	opts = append(opts, cfg.ClientOpts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
