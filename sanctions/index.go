@@ -23,6 +23,7 @@ type Index struct {
 	keys      []string         // distinct folded keys (primary and variant) of listed name parts
 	keyID     map[string]int32 // key → position in keys
 	keyDF     []int32          // names whose primary keys include the key
+	keyASCII  []bool           // the key is ASCII and short enough for the byte fast path
 	postStart []int32          // postings of key i: post[postStart[i]:postStart[i+1]]
 	post      []int32          // name ids
 	grams     map[uint32][]int32
@@ -43,6 +44,7 @@ type nameInfo struct {
 	entity  int32
 	name    int32 // position in Entity.Names
 	toks    []fold.Token
+	tokIDs  []int32 // one id per distinct (word, role): equal ids score alike
 	weights []float32
 	total   float32 // sum of weights
 }
@@ -81,6 +83,11 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		}
 		return id
 	}
+	type tokKey struct {
+		raw  string
+		role fold.Role
+	}
+	tokID := map[tokKey]int32{}
 	var toks []fold.Token
 	for ei := range entities {
 		e := &entities[ei]
@@ -104,7 +111,17 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 			id := int32(len(ix.names))
 			nt := make([]fold.Token, len(toks))
 			copy(nt, toks)
-			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), toks: nt})
+			ids := make([]int32, len(nt))
+			for j, t := range nt {
+				k := tokKey{t.Raw, t.Role}
+				id, ok := tokID[k]
+				if !ok {
+					id = int32(len(tokID))
+					tokID[k] = id
+				}
+				ids[j] = id
+			}
+			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), toks: nt, tokIDs: ids})
 			info.names = append(info.names, id)
 			var seen [24]int32
 			ns := 0
@@ -144,6 +161,10 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		if ix.postStart[k] < ix.postStart[k-1] {
 			ix.postStart[k] = ix.postStart[k-1]
 		}
+	}
+	ix.keyASCII = make([]bool, len(ix.keys))
+	for id, k := range ix.keys {
+		ix.keyASCII[id] = isASCII(k) && len(k) <= maxRunes
 	}
 	// trigrams and given-name groups over the keys
 	for id, k := range ix.keys {

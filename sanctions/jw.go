@@ -11,6 +11,9 @@ func jaroWinkler(a, b string) float64 {
 	if a == b {
 		return 1
 	}
+	if isASCII(a) && isASCII(b) && len(a) <= maxRunes && len(b) <= maxRunes {
+		return jaroWinklerASCII(a, b)
+	}
 	var ra, rb [maxRunes]rune
 	as, bs := toRunes(ra[:0], a), toRunes(rb[:0], b)
 	la, lb := len(as), len(bs)
@@ -53,6 +56,62 @@ func jaroWinkler(a, b string) float64 {
 }
 
 const maxRunes = 64
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// jaroWinklerASCII is jaroWinkler for ASCII strings of at most maxRunes bytes.
+func jaroWinklerASCII(a, b string) float64 {
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		if la == lb {
+			return 1
+		}
+		return 0
+	}
+	window := max(la, lb) / 2
+	var ma, mb [maxRunes]byte
+	commonA := matchingASCII(ma[:0], a, b, window)
+	commonB := matchingASCII(mb[:0], b, a, window)
+	if len(commonA) == 0 || len(commonB) == 0 {
+		return 0
+	}
+	trans := 0
+	for i := 0; i < min(len(commonA), len(commonB)); i++ {
+		if commonA[i] != commonB[i] {
+			trans++
+		}
+	}
+	fm := float64(len(commonA))
+	jaro := (fm/float64(la) + float64(len(commonB))/float64(lb) + float64(len(commonA)-trans/2)/fm) / 3
+	prefix := 0
+	for prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix] {
+		prefix++
+	}
+	return jaro + 0.1*float64(prefix)*(1-jaro)
+}
+
+func matchingASCII(dst []byte, a, b string, window int) []byte {
+	var used [maxRunes]bool
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		lo, hi := max(0, i-window), min(i+window+1, len(b))
+		for j := lo; j < hi; j++ {
+			if !used[j] && b[j] == c {
+				dst = append(dst, c)
+				used[j] = true
+				break
+			}
+		}
+	}
+	return dst
+}
 
 func toRunes(dst []rune, s string) []rune {
 	for i := 0; i < len(s); {
@@ -100,6 +159,9 @@ func osaRatio(a, b string) float64 {
 	if a == b {
 		return 1
 	}
+	if isASCII(a) && isASCII(b) && len(a) <= maxRunes && len(b) <= maxRunes {
+		return osaASCII(a, b)
+	}
 	var ra, rb [maxRunes]rune
 	as, bs := toRunes(ra[:0], a), toRunes(rb[:0], b)
 	la, lb := len(as), len(bs)
@@ -133,6 +195,36 @@ func osaRatio(a, b string) float64 {
 	return 1 - float64(prev[lb])/float64(max(la, lb))
 }
 
+// osaASCII is osaRatio for ASCII strings of at most maxRunes bytes.
+func osaASCII(a, b string) float64 {
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		return 0
+	}
+	var r0, r1, r2 [maxRunes + 1]int32
+	pp, prev, cur := r0[:lb+1], r1[:lb+1], r2[:lb+1]
+	for j := range prev {
+		prev[j] = int32(j)
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = int32(i)
+		ai := a[i-1]
+		for j := 1; j <= lb; j++ {
+			cost := int32(1)
+			if ai == b[j-1] {
+				cost = 0
+			}
+			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ai == b[j-2] && a[i-2] == b[j-1] {
+				d = min(d, pp[j-2]+1)
+			}
+			cur[j] = d
+		}
+		pp, prev, cur = prev, cur, pp
+	}
+	return 1 - float64(prev[lb])/float64(max(la, lb))
+}
+
 // letterSim is the similarity of two folded name parts: Jaro-Winkler (kind to typos late in
 // a word) blended with the edit-distance ratio (hard on a short part that is only the
 // beginning of a longer one: ali/aliyev, yusuf/yusufov). share is Jaro-Winkler's share.
@@ -141,4 +233,36 @@ func letterSim(a, b string, share float64) float64 {
 		return 1
 	}
 	return share*jaroWinkler(a, b) + (1-share)*osaRatio(a, b)
+}
+
+// letterSimAtLeast is letterSim when it can reach floor and 0 otherwise, skipping the edit
+// distance when Jaro-Winkler alone rules the pair out.
+func letterSimAtLeast(a, b string, share, floor float64) float64 {
+	if a == b {
+		return 1
+	}
+	jw := jaroWinkler(a, b)
+	la, lb := len(a), len(b) // bytes bound runes well enough for a ceiling
+	ceil := 1 - float64(max(la, lb)-min(la, lb))/float64(max(la, lb))
+	if share*jw+(1-share)*ceil < floor {
+		return 0
+	}
+	return share*jw + (1-share)*osaRatio(a, b)
+}
+
+// letterSimASCII is letterSimAtLeast for ASCII keys of at most maxRunes bytes.
+func letterSimASCII(a, b string, share, floor float64) float64 {
+	if a == b {
+		return 1
+	}
+	la, lb := len(a), len(b)
+	ceil := 1 - float64(max(la, lb)-min(la, lb))/float64(max(la, lb))
+	if share+(1-share)*ceil < floor {
+		return 0
+	}
+	jw := jaroWinklerASCII(a, b)
+	if share*jw+(1-share)*ceil < floor {
+		return 0
+	}
+	return share*jw + (1-share)*osaASCII(a, b)
 }

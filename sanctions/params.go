@@ -23,6 +23,9 @@ type Params struct {
 	JWShare float64
 	// MinPartSimilarity is the letter similarity below which two parts do not match.
 	MinPartSimilarity float64
+	// MinGramShare is the share of a query part's trigrams a listed part must have to be
+	// compared letter by letter (retrieval only).
+	MinGramShare float64
 	// Slope turns part similarity into credit: 1 - Slope*(1-similarity).
 	Slope float64
 	// EquivalentSimilarity is the similarity of two given-name equivalents (Aleksandr, Iskandar).
@@ -59,6 +62,7 @@ func DefaultParams() Params {
 
 		JWShare:              0.65,
 		MinPartSimilarity:    0.75,
+		MinGramShare:         0.5,
 		Slope:                1.5,
 		EquivalentSimilarity: 0.95,
 		InitialSimilarity:    0.9,
@@ -82,7 +86,7 @@ func DefaultParams() Params {
 // shared). For calibration; the defaults are what the evaluation harness checks.
 func (ix *Index) WithParams(p Params) *Index {
 	c := &Index{version: ix.version, folder: ix.folder, params: p, entities: ix.entities,
-		ents: ix.ents, keys: ix.keys, keyID: ix.keyID, keyDF: ix.keyDF, postStart: ix.postStart,
+		ents: ix.ents, keys: ix.keys, keyID: ix.keyID, keyDF: ix.keyDF, keyASCII: ix.keyASCII, postStart: ix.postStart,
 		post: ix.post, grams: ix.grams, groups: ix.groups, logN: ix.logN}
 	c.names = make([]nameInfo, len(ix.names))
 	copy(c.names, ix.names)

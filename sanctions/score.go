@@ -102,7 +102,7 @@ const maxSuffixSim = 0.7
 
 // keySim is the letter similarity of two keys, capped for a name and its surname form.
 func keySim(p *Params, a, b string) float64 {
-	s := letterSim(a, b, p.JWShare)
+	s := letterSimAtLeast(a, b, p.JWShare, p.MinPartSimilarity*0.9)
 	if s > maxSuffixSim {
 		if len(a) > len(b) {
 			a, b = b, a
@@ -135,14 +135,27 @@ func (ix *Index) credit(sim float64) float64 {
 
 // scoreParts scores a query against one listed name: parts aligned greedily by similarity
 // in any order, then coverage of both sides weighted by part weights.
+// cache (may be nil) remembers part similarities within one Screen call, keyed by query part
+// and listed part id (ctoks, parallel to c).
 func (ix *Index) scoreParts(q []fold.Token, qw []float32, qtotal float32,
-	c []fold.Token, cw []float32, ctotal float32, al *alignment) float64 {
+	c []fold.Token, cw []float32, ctotal float32, al *alignment, ctoks []int32, cache *simCache) float64 {
 	nq, nc := min(len(q), maxParts), min(len(c), maxParts)
 	var sims [maxParts][maxParts]float32
 	var hows [maxParts][maxParts]how
 	var alts [maxParts][maxParts][2]int8
 	for i := 0; i < nq; i++ {
 		for j := 0; j < nc; j++ {
+			if cache != nil {
+				k := uint64(i)<<32 | uint64(uint32(ctoks[j]))
+				if e, ok := cache.get(k); ok {
+					sims[i][j], hows[i][j], alts[i][j] = e.sim, e.how, [2]int8{e.qa, e.ca}
+					continue
+				}
+				s, h, a, b := ix.partSim(&q[i], &c[j])
+				sims[i][j], hows[i][j], alts[i][j] = float32(s), h, [2]int8{a, b}
+				cache.put(k, cacheEntry{sim: float32(s), how: h, qa: a, ca: b})
+				continue
+			}
 			s, h, a, b := ix.partSim(&q[i], &c[j])
 			sims[i][j], hows[i][j], alts[i][j] = float32(s), h, [2]int8{a, b}
 		}
@@ -281,7 +294,7 @@ func (ix *Index) ScoreNames(query, listed string) (float64, string) {
 	qw, qt := ix.weights(nil, q)
 	cw, ct := ix.weights(nil, c)
 	var al alignment
-	s := ix.scoreParts(q, qw, qt, c, cw, ct, &al)
+	s := ix.scoreParts(q, qw, qt, c, cw, ct, &al, nil, nil)
 	return s, explain(q, c, &al)
 }
 
@@ -293,4 +306,65 @@ func (ix *Index) weights(dst []float32, toks []fold.Token) ([]float32, float32) 
 		total += w
 	}
 	return dst, total
+}
+
+// simCache is a fixed-size open-addressing table of part similarities for one Screen call;
+// when it fills up it stops remembering (scores are computed either way).
+type simCache struct {
+	slots [simCacheSize]cacheEntry
+	used  []uint32 // occupied slots, for reset
+}
+
+const simCacheSize = 1 << 14
+
+type cacheEntry struct {
+	key    uint64 // query part << 32 | listed part id, plus one so that 0 means empty
+	sim    float32
+	how    how
+	qa, ca int8
+}
+
+func (c *simCache) get(k uint64) (cacheEntry, bool) {
+	k++
+	for i := uint32(hash64(k)) & (simCacheSize - 1); ; i = (i + 1) & (simCacheSize - 1) {
+		e := c.slots[i]
+		if e.key == k {
+			return e, true
+		}
+		if e.key == 0 {
+			return cacheEntry{}, false
+		}
+	}
+}
+
+func (c *simCache) put(k uint64, e cacheEntry) {
+	if len(c.used) >= simCacheSize/2 {
+		return
+	}
+	k++
+	e.key = k
+	for i := uint32(hash64(k)) & (simCacheSize - 1); ; i = (i + 1) & (simCacheSize - 1) {
+		if c.slots[i].key == 0 {
+			c.slots[i] = e
+			c.used = append(c.used, i)
+			return
+		}
+		if c.slots[i].key == k {
+			return
+		}
+	}
+}
+
+func (c *simCache) reset() {
+	for _, i := range c.used {
+		c.slots[i] = cacheEntry{}
+	}
+	c.used = c.used[:0]
+}
+
+func hash64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	return x
 }

@@ -40,6 +40,7 @@ type scratch struct {
 	entBest   []float32 // per entity: best name score
 	entName   []int32
 	entSeen   []int32
+	cache     simCache
 }
 
 type keyCand struct {
@@ -66,6 +67,7 @@ func (ix *Index) Screen(q Query) []Match { return ix.ScreenAt(q, DefaultReviewTh
 func (ix *Index) ScreenAt(q Query, min float64) []Match {
 	s := ix.pool.Get().(*scratch)
 	defer ix.pool.Put(s)
+	defer s.cache.reset()
 	s.toks = ix.folder.Tokens(s.toks[:0], q.Name)
 	if len(s.toks) == 0 {
 		return nil
@@ -106,10 +108,25 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 	if !retrieved {
 		return nil
 	}
-	nq := len(toks)
+	// parts the listed name can lose to the query: particles match particles (al, bin, de),
+	// so they do not widen what a query can cover on the listed side
+	nq := 0
+	for i := range toks {
+		if toks[i].Role != fold.RoleParticle {
+			nq++
+		}
+	}
+	// score <= upper^QueryExp + maxBonus, so names below qFloor cannot reach min
+	qFloor := 0.0
+	if min > maxBonus {
+		qFloor = math.Pow(min-maxBonus, 1/p.QueryExp)
+	}
 	for _, n := range s.nameSeen {
 		upper := float64(s.acc[n]+unretrieved) / float64(qtotal)
 		s.acc[n], s.mask[n] = 0, 0
+		if upper < qFloor {
+			continue
+		}
 		ni := &ix.names[n]
 		// the listed side can at best match its nq heaviest parts
 		cUpper := ni.topWeight(nq) / float64(ni.total)
@@ -117,7 +134,7 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 			continue
 		}
 		var al alignment
-		sc := ix.scoreParts(toks, s.qw, qtotal, ni.toks, ni.weights, ni.total, &al)
+		sc := ix.scoreParts(toks, s.qw, qtotal, ni.toks, ni.weights, ni.total, &al, ni.tokIDs, &s.cache)
 		if ix.entities[ni.entity].Names[ni.name].Kind == NameWeak {
 			sc *= p.WeakFactor
 		}
@@ -157,7 +174,7 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		}
 		ni := &ix.names[n]
 		var al alignment
-		ix.scoreParts(toks, s.qw, qtotal, ni.toks, ni.weights, ni.total, &al)
+		ix.scoreParts(toks, s.qw, qtotal, ni.toks, ni.weights, ni.total, &al, ni.tokIDs, &s.cache)
 		ent := &ix.entities[e]
 		out = append(out, Match{
 			List: ent.List, EntryID: ent.ID, Name: ent.Names[ni.name].Full, Query: q.Name,
@@ -256,23 +273,44 @@ func (ix *Index) fuzzyKeys(s *scratch, k string, factor float64, consider func(i
 			}
 		}
 	})
-	need := uint8(max(1, ng/3))
+	// a key within letter-similarity reach shares about half its trigrams with k
+	need := uint8(max(1, int(float64(ng)*ix.params.MinGramShare+0.5)))
+	p := &ix.params
+	floor := p.MinPartSimilarity / factor
+	kASCII := isASCII(k) && len(k) <= maxRunes
 	for _, id := range touched {
 		hits := s.keyHits[id]
 		s.keyHits[id] = 0
 		if hits < need {
 			continue
 		}
-		sim := factor * keySim(&ix.params, k, ix.keys[id])
-		consider(id, float32(ix.credit(sim)))
+		key := ix.keys[id]
+		var sim float64
+		if kASCII && ix.keyASCII[id] {
+			sim = letterSimASCII(k, key, p.JWShare, floor)
+			if sim > maxSuffixSim && len(k) != len(key) && suffixPair(k, key) {
+				sim = maxSuffixSim
+			}
+		} else {
+			sim = keySim(p, k, key)
+		}
+		consider(id, float32(ix.credit(factor*sim)))
 	}
 	s.gramTouch = touched[:0]
+}
+
+func suffixPair(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return fold.SurnameSuffix(a, b) != ""
 }
 
 func (n *nameInfo) topWeight(k int) float64 {
 	if k >= len(n.weights) {
 		return float64(n.total)
 	}
+	k = min(k, maxParts) // the alignment matches at most maxParts parts
 	var top [maxParts]float32
 	m := 0
 	for _, w := range n.weights {
