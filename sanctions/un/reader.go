@@ -81,11 +81,7 @@ func Read(r io.Reader) (*List, error) {
 			break
 		}
 		if err != nil {
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				return nil, &LineError{Line: se.Line, Err: errors.New(se.Msg)}
-			}
-			return nil, &LineError{Line: line, Err: err}
+			return nil, lineErr(err, line)
 		}
 		start, ok := tok.(xml.StartElement)
 		if !ok {
@@ -103,7 +99,7 @@ func Read(r io.Reader) (*List, error) {
 			line, _ := d.InputPos()
 			var ind Individual
 			if err := d.DecodeElement(&ind, &start); err != nil {
-				return nil, &LineError{Line: line, Err: err}
+				return nil, lineErr(err, line)
 			}
 			if strings.TrimSpace(ind.DataID) == "" {
 				return nil, &LineError{Line: line, Err: errors.New("INDIVIDUAL without DATAID")}
@@ -114,7 +110,7 @@ func Read(r io.Reader) (*List, error) {
 			line, _ := d.InputPos()
 			var ent EntityRecord
 			if err := d.DecodeElement(&ent, &start); err != nil {
-				return nil, &LineError{Line: line, Err: err}
+				return nil, lineErr(err, line)
 			}
 			if strings.TrimSpace(ent.DataID) == "" {
 				return nil, &LineError{Line: line, Err: errors.New("ENTITY without DATAID")}
@@ -127,4 +123,13 @@ func Read(r io.Reader) (*List, error) {
 		return nil, &LineError{Line: 1, Err: errors.New("no CONSOLIDATED_LIST element")}
 	}
 	return list, nil
+}
+
+// lineErr places err on the line of an XML syntax error, else on line.
+func lineErr(err error, line int) error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return &LineError{Line: se.Line, Err: errors.New(se.Msg)}
+	}
+	return &LineError{Line: line, Err: err}
 }
