@@ -9,21 +9,38 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/qorovul/qorovul/engine"
+	"github.com/qorovul/qorovul/engine/stream"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Defaults of the demo's traffic.
+const (
+	DefaultDemoEvents = 3000 // records fed at start
+	DefaultDemoRate   = 200  // records per second afterwards (0: none)
 )
 
 // runDemo runs everything embedded: a temporary data dir, the API on
-// 127.0.0.1:8080, a token per role, and a little sample traffic.
+// 127.0.0.1:8080, a Kafka-protocol broker on 127.0.0.1:9092 with the
+// consumer on it, a token per role, sample preauth traffic and a stream of
+// mixed records with a live summary on stderr.
 func runDemo(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
 	httpAddr := fs.String("http-addr", DefaultHTTPAddr, "HOST:PORT of the HTTP API")
+	brokerAddr := fs.String("broker-addr", DefaultBrokerAddr, "HOST:PORT of the embedded Kafka-protocol broker")
+	events := fs.Int("events", DefaultDemoEvents, "stream records fed at start")
+	rate := fs.Int("rate", DefaultDemoRate, "stream records per second after the start (0: none)")
 	keep := fs.Bool("keep", false, "keep the temporary data dir at exit")
-	once := fs.Bool("once", false, "exit after the sample traffic instead of serving until interrupted")
+	once := fs.Bool("once", false, "exit after the sample traffic is decided instead of serving until interrupted")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
+	}
+	if *events < 0 || *rate < 0 {
+		return usageError("--events and --rate must not be negative")
 	}
 	log, err := newLogger(stderr, *logLevel, "text")
 	if err != nil {
@@ -40,6 +57,12 @@ func runDemo(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	broker, err := stream.StartBroker(stream.BrokerConfig{Addr: *brokerAddr, Partitions: stream.DefaultPartitions,
+		Topics: []string{stream.DefaultInputTopic, stream.DefaultDecisionsTopic, stream.DefaultDLQTopic, stream.DefaultStatusTopic}})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer broker.Close() // after the app: its consumer stops first
 	app := NewApp(Config{DataDir: dir, HTTPAddr: *httpAddr}, log)
 	if err := app.Open(ctx); err != nil {
 		return err
@@ -49,23 +72,28 @@ func runDemo(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 		defer cancel()
 		app.Close(sctx)
 	}()
+	consumer, err := startStream(ctx, app, broker.Addr(), defaultStreamConfig())
+	if err != nil {
+		return err
+	}
 
-	fmt.Fprintf(stdout, "Qorovul demo\n  API      %s   (OpenAPI: %s/openapi.json, metrics: %s/metrics)\n  data dir %s\n\nTokens (one per role):\n", app.URL, app.URL, app.URL, dir)
+	fmt.Fprintf(stdout, "Qorovul demo\n  API      %s   (OpenAPI: %s/openapi.json, metrics: %s/metrics)\n  Kafka    %s   (in %s, out %s, DLQ %s, status %s)\n  data dir %s\n\nTokens (one per role):\n",
+		app.URL, app.URL, app.URL, broker.Addr(), stream.DefaultInputTopic, stream.DefaultDecisionsTopic, stream.DefaultDLQTopic, stream.DefaultStatusTopic, dir)
 	for _, role := range []string{engine.RolePayment, engine.RoleOfficer, engine.RoleAuditor, engine.RoleAdmin} {
 		fmt.Fprintf(stdout, "  %-8s %s\n", role, tokens[role])
 	}
-	fmt.Fprintf(stdout, "\nTry:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '%s' %s/v1/preauth\n\n",
-		tokens[engine.RolePayment], demoCurlEvent, app.URL)
+	fmt.Fprintf(stdout, "\nTry:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '%s' %s/v1/preauth\n", tokens[engine.RolePayment], demoCurlEvent, app.URL)
+	fmt.Fprintf(stdout, "  kcat -C -b %s -t %s -f '%%k %%h\\n%%s\\n\\n'\n  kcat -C -b %s -t %s -f '%%h\\n%%s\\n\\n'\n\n",
+		broker.Addr(), stream.DefaultDecisionsTopic, broker.Addr(), stream.DefaultDLQTopic)
 
 	fmt.Fprintln(stdout, "Sample traffic:")
 	if err := sendDemoTraffic(ctx, app.URL, tokens[engine.RolePayment], stdout); err != nil {
 		return err
 	}
-	if *once {
-		return nil
-	}
-	fmt.Fprintln(stdout, "\nServing until interrupted (Ctrl-C).")
-	return app.Wait(ctx)
+	return runDemoStream(ctx, demoStream{
+		broker: broker.Addr(), consumer: consumer, events: *events, rate: *rate, once: *once,
+		stdout: stdout, stderr: stderr, wait: app.Wait,
+	})
 }
 
 // demoCurlEvent is the event the printed curl line sends.
@@ -152,4 +180,134 @@ func sendDemoTraffic(ctx context.Context, baseURL, token string, stdout io.Write
 	}
 	fmt.Fprintf(stdout, "  → allow %d, review %d, deny %d\n", counts[engine.OutcomeAllow], counts[engine.OutcomeReview], counts[engine.OutcomeDeny])
 	return nil
+}
+
+// demoStream is the Kafka half of the demo.
+type demoStream struct {
+	broker         string
+	consumer       *stream.Consumer
+	events, rate   int
+	once           bool
+	stdout, stderr io.Writer
+	wait           func(context.Context) error
+}
+
+// runDemoStream feeds the broker: a burst of every source's records with
+// malformed ones and status drifts among them, then (unless once) a steady
+// rate until ctx ends; a one-line summary goes to stderr every second.
+func runDemoStream(ctx context.Context, d demoStream) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(d.broker), kgo.ProducerLinger(5*time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("demo producer: %w", err)
+	}
+	defer cl.Close()
+	// Event times end about now, so the windows see a busy last hour.
+	step := 100 * time.Millisecond
+	tr := stream.Traffic{Start: time.Now().Add(-time.Duration(d.events) * step).Truncate(time.Second), Step: step, Payers: max(d.events/20, 10),
+		Prefix: fmt.Sprintf("demo%d-", time.Now().Unix()%100000)}
+	var produced atomic.Int64
+	var perr atomic.Pointer[error]
+	send := func(r stream.TrafficRecord) {
+		kr := &kgo.Record{Topic: stream.DefaultInputTopic, Key: []byte(r.Key), Value: r.Value}
+		if r.Source != "" {
+			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: stream.HeaderSource, Value: []byte(r.Source)})
+		}
+		for k, v := range r.Headers {
+			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
+		}
+		produced.Add(1)
+		cl.Produce(ctx, kr, func(_ *kgo.Record, err error) {
+			if err != nil && ctx.Err() == nil {
+				perr.CompareAndSwap(nil, &err)
+			}
+		})
+	}
+	// AnjirPay transfers whose status changes after first sight: pending
+	// → sent is a status change, pending → declined → sent ends in the DLQ
+	// (a declined transfer cannot be sent).
+	drifts := [][]string{{"sent"}, {"sent"}, {"declined", "sent"}}
+	bad, drift := 0, 0
+	for i := range d.events {
+		send(tr.Record(i))
+		if i%97 == 50 {
+			send(tr.Malformed(bad))
+			bad++
+		}
+		if i%500 == 250 || (d.events < 500 && i == d.events/2) {
+			for _, r := range tr.Drift(drift, drifts[drift%len(drifts)]...) {
+				send(r)
+			}
+			drift++
+		}
+	}
+	if err := cl.Flush(ctx); err != nil {
+		return fmt.Errorf("demo traffic: %w", err)
+	}
+	if err := perr.Load(); err != nil {
+		return fmt.Errorf("demo traffic: %w", *err)
+	}
+	fmt.Fprintf(d.stdout, "\nStream traffic: %d records of every source fed to %s (%d malformed, %d status drifts); summary every second on stderr.\n",
+		produced.Load(), stream.DefaultInputTopic, bad, drift)
+
+	sctx, stopSummary := context.WithCancel(ctx)
+	defer stopSummary()
+	go summarize(sctx, d.consumer, d.stderr)
+
+	if d.once {
+		deadline := time.Now().Add(DefaultShutdownTimeout * 4)
+		for d.consumer.Stats().Committed < produced.Load() {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return fmt.Errorf("demo: %d of %d stream records decided", d.consumer.Stats().Committed, produced.Load())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		st := d.consumer.Stats()
+		fmt.Fprintf(d.stdout, "  → stream decided %d (allow %d, review %d, deny %d), DLQ %d, status changes %d\n",
+			st.Decided, st.Allow, st.Review, st.Deny, st.DeadLettered, st.StatusChanges)
+		return nil
+	}
+	if d.rate > 0 {
+		go func() {
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			per := max(d.rate/10, 1)
+			for i := d.events; ; {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				for range per {
+					send(tr.Record(i))
+					i++
+					if i%200 == 0 {
+						send(tr.Malformed(bad))
+						bad++
+					}
+				}
+			}
+		}()
+	}
+	fmt.Fprintln(d.stdout, "\nServing until interrupted (Ctrl-C).")
+	return d.wait(ctx)
+}
+
+// summarize writes one line a second: throughput and tallies.
+func summarize(ctx context.Context, c *stream.Consumer, w io.Writer) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	prev, at := c.Stats(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			st := c.Stats()
+			done := (st.Decided + st.DeadLettered) - (prev.Decided + prev.DeadLettered)
+			rate := float64(done) / now.Sub(at).Seconds()
+			fmt.Fprintf(w, "stream  %6.0f ev/s  decided %d (allow %d · review %d · deny %d)  DLQ %d  status changes %d  lag %d\n",
+				rate, st.Decided, st.Allow, st.Review, st.Deny, st.DeadLettered, st.StatusChanges, st.Lag)
+			prev, at = st, now
+		}
+	}
 }

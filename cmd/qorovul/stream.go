@@ -29,6 +29,13 @@ type StreamConfig struct {
 	MaxInFlight    int
 }
 
+// defaultStreamConfig is StreamConfig with every flag at its default.
+func defaultStreamConfig() StreamConfig {
+	var sc StreamConfig
+	streamFlags(flag.NewFlagSet("stream", flag.ContinueOnError), &sc)
+	return sc
+}
+
 // streamFlags registers the stream's flags on fs (each also a QOROVUL_*
 // variable through parseFlags).
 func streamFlags(fs *flag.FlagSet, sc *StreamConfig) {

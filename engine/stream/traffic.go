@@ -22,9 +22,10 @@ type TrafficRecord struct {
 // testdata/sources, for the demo, tests and benchmarks. Record i is the
 // same for the same Start and Payers: a run can be replayed.
 type Traffic struct {
-	// Start is the event time of record 0; record i happens i seconds
-	// later.
+	// Start is the event time of record 0; record i happens i×Step later.
 	Start time.Time
+	// Step is the event time between records (a second if 0).
+	Step time.Duration
 	// Payers is how many distinct payers records spread over (50 if 0):
 	// fewer payers means busier windows and more reviews.
 	Payers int
@@ -47,7 +48,7 @@ func (t Traffic) Record(i int) TrafficRecord {
 	if payers <= 0 {
 		payers = 50
 	}
-	at := t.Start.UTC().Add(time.Duration(i) * time.Second)
+	at := t.at(i)
 	payer := i % payers
 	num := numbers[(i/len(trafficSources))%len(numbers)]
 	local := fmt.Sprintf("%s%07d", num.prefix, (i*7919)%10_000_000)
@@ -116,7 +117,7 @@ func (t Traffic) Record(i int) TrafficRecord {
 // unknown source, a missing payer. Each goes to the DLQ.
 func (t Traffic) Malformed(i int) TrafficRecord {
 	id := fmt.Sprintf("%sbad%d", t.Prefix, i)
-	at := t.Start.UTC().Add(time.Duration(i) * time.Second).Format(time.RFC3339)
+	at := t.at(i).Format(time.RFC3339)
 	r := TrafficRecord{Key: fmt.Sprintf("bad%d", i), Headers: map[string]string{}}
 	switch i % 6 {
 	case 0:
@@ -143,7 +144,7 @@ func (t Traffic) Malformed(i int) TrafficRecord {
 // Drift returns an AnjirPay transfer's records in order: first pending, then
 // each status in next (e.g. "sent"; or "declined", "sent").
 func (t Traffic) Drift(i int, next ...string) []TrafficRecord {
-	at := t.Start.UTC().Add(time.Duration(i) * time.Second).In(time.FixedZone("MSK", 3*3600))
+	at := t.at(i).In(time.FixedZone("MSK", 3*3600))
 	out := make([]TrafficRecord, 0, 1+len(next))
 	for k, status := range append([]string{"pending"}, next...) {
 		v := map[string]any{
@@ -157,6 +158,14 @@ func (t Traffic) Drift(i int, next ...string) []TrafficRecord {
 		out = append(out, TrafficRecord{Source: engine.SourceAnjirpay, Key: fmt.Sprintf("anjir%d", 70000+i), Headers: map[string]string{}, Value: mustJSON(v)})
 	}
 	return out
+}
+
+func (t Traffic) at(i int) time.Time {
+	step := t.Step
+	if step <= 0 {
+		step = time.Second
+	}
+	return t.Start.UTC().Add(time.Duration(i) * step)
 }
 
 func fnv32(s string) uint32 {
