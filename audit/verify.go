@@ -17,7 +17,7 @@ const ProgressEvery = 4096
 type Report struct {
 	Ledger   string `json:"ledger,omitempty"`
 	Entries  uint64 `json:"entries"` // entries checked and found good
-	Head     Head   `json:"head"`    // last good entry (stored head for Verify)
+	Head     Head   `json:"head"`    // last entry found good
 	FirstBad uint64 `json:"first_bad,omitempty"`
 	Line     int    `json:"line,omitempty"`
 	Problem  string `json:"problem,omitempty"`
