@@ -22,11 +22,12 @@
 //	}
 //	return ledger.Commit(b) // only now does the in-memory head advance
 //
-// A batch whose transaction is discarded or fails to commit is simply dropped:
-// the next batch starts again from the last committed head. The first Append
-// of a batch reads the stored head key inside the transaction, so a second
-// writer racing on the same ledger makes one of the commits fail with
-// badger.ErrConflict instead of forking the chain.
+// A batch whose transaction is discarded or fails to commit is simply
+// dropped. A batch's first Append reads the stored head key inside the
+// transaction and chains onto it, so the chain follows the commit order even
+// if a committed batch never reached Ledger.Commit, and a second writer
+// racing on the same ledger makes one of the commits fail with
+// badger.ErrConflict (retry it) instead of forking the chain.
 //
 // Verify walks a ledger in the database; Export streams it as JSON Lines or
 // CSV and can end the stream with an Ed25519-signed checkpoint; VerifyExport

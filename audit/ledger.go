@@ -22,10 +22,6 @@ type Clock interface {
 var (
 	// ErrBroken means a stored chain or an export is not intact.
 	ErrBroken = errors.New("audit chain broken")
-	// ErrStaleHead means the stored head is not the head this batch started
-	// from: another writer appended, or a committed batch was not passed to
-	// Ledger.Commit. Ledger.Reload resynchronises.
-	ErrStaleHead = errors.New("ledger head moved")
 	// ErrBatchDone means the batch was already committed or has failed.
 	ErrBatchDone = errors.New("batch is finished")
 )
@@ -80,7 +76,9 @@ func (k keyspace) seqOf(key []byte) (uint64, bool) {
 }
 
 // Ledger is one hash chain in the database. Its methods are safe for
-// concurrent use, but the chain itself has one writer: the caller's committer.
+// concurrent use. The chain is meant to have one writer, the engine's
+// committer; other writers are safe too, but a batch whose txn overlaps
+// another writer's commit fails with badger.ErrConflict and must be retried.
 type Ledger struct {
 	db    *badger.DB
 	name  string
@@ -113,15 +111,17 @@ func Open(db *badger.DB, name string, clock Clock) (*Ledger, error) {
 // Name returns the ledger's name.
 func (l *Ledger) Name() string { return l.name }
 
-// Head returns the last committed head.
+// Head returns the head of the last batch passed to Commit (or loaded by
+// Open or Reload).
 func (l *Ledger) Head() Head {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.head
 }
 
-// Reload rereads the head from the database. Call it when a transaction's
-// Commit failed in a way that leaves its outcome unknown.
+// Reload rereads the head from the database. Appends do not need it (a batch
+// chains onto the head stored in its txn), but Head does after a txn whose
+// outcome is unknown.
 func (l *Ledger) Reload() error {
 	var (
 		head Head
@@ -245,9 +245,10 @@ type Batch struct {
 	finished bool
 }
 
-// Begin starts a batch from the current committed head. Every entry of the
-// batch gets the same time: the clock's time now, in UTC to the microsecond,
-// raised to the head entry's time if the clock went backwards.
+// Begin starts a batch. Its first Append chains it onto the head stored in
+// that txn's snapshot (normally the ledger's Head). Every entry of the batch
+// gets the same time: the clock's time at Begin, in UTC to the microsecond,
+// raised to the previous entry's time if the clock went backwards.
 func (l *Ledger) Begin() *Batch {
 	now := l.clock.Now().UTC().Truncate(time.Microsecond)
 	l.mu.Lock()
@@ -288,14 +289,26 @@ func (b *Batch) Append(txn *badger.Txn, e Entry) (Entry, error) {
 		return Entry{}, fmt.Errorf("append %s: nil txn", b.l.name)
 	}
 	if b.txn == nil {
-		// Reading the head key puts it in txn's read set: a concurrent
-		// writer's commit makes ours fail with badger.ErrConflict.
+		// The batch chains onto the head stored in txn's snapshot, which
+		// is the committed truth even if another writer committed since
+		// Begin. Reading the head key also puts it in txn's read set, so
+		// a writer committing while txn is open makes our commit fail
+		// with badger.ErrConflict instead of forking the chain.
 		stored, _, err := readHead(txn, b.l.keys)
 		if err != nil {
 			return Entry{}, fmt.Errorf("append %s: %w", b.l.name, err)
 		}
 		if stored != b.base {
-			return Entry{}, fmt.Errorf("append %s: %w: stored head %d, batch began at %d", b.l.name, ErrStaleHead, stored.Seq, b.base.Seq)
+			if stored.Seq > 0 {
+				last, err := getEntry(txn, b.l.keys, stored.Seq)
+				if err != nil {
+					return Entry{}, fmt.Errorf("append %s: head entry: %w", b.l.name, err)
+				}
+				if b.time.Before(last.Time) {
+					b.time = last.Time
+				}
+			}
+			b.base, b.head = stored, stored
 		}
 		b.txn = txn
 	} else if txn != b.txn {
@@ -352,10 +365,10 @@ func printable(s string) bool {
 	return true
 }
 
-// Commit advances the ledger's head to the batch's. Call it only after the
-// batch's txn committed successfully. It fails, leaving the head alone, if
-// the batch failed, was committed before, or did not start from the current
-// head (use Reload then).
+// Commit records that the batch's txn committed: the ledger's in-memory head
+// moves to the batch's head unless a later one is already known. Call it only
+// after the txn's Commit succeeded. It fails if the batch failed or was
+// committed before.
 func (l *Ledger) Commit(b *Batch) error {
 	if b == nil || b.l != l {
 		return fmt.Errorf("commit %s: batch of another ledger", l.name)
@@ -365,13 +378,9 @@ func (l *Ledger) Commit(b *Batch) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if b.n == 0 {
-		return nil
-	}
-	if l.head != b.base {
-		return fmt.Errorf("commit %s: %w: head %d, batch began at %d", l.name, ErrStaleHead, l.head.Seq, b.base.Seq)
-	}
-	l.head, l.headTime = b.head, b.time
 	b.finished = true
+	if b.n > 0 && b.head.Seq > l.head.Seq {
+		l.head, l.headTime = b.head, b.time
+	}
 	return nil
 }
