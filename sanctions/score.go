@@ -90,8 +90,8 @@ func (ix *Index) partSim(a, b *fold.Token) (float64, how, int8, int8) {
 			best, bh, ba, bb = s, howAlt, -1, int8(j)
 		}
 	}
-	if a.Group != "" && a.Group == b.Group && p.EquivalentSimilarity > best {
-		return p.EquivalentSimilarity, howEquiv, -1, -1
+	if a.Group != "" && a.Group == b.Group {
+		return max(p.EquivalentSimilarity, best), howEquiv, -1, -1
 	}
 	return best, bh, ba, bb
 }

@@ -61,21 +61,23 @@ type Token struct {
 // Folder normalises names into tokens. It holds the embedded data (given-name equivalents,
 // organisation forms, common name parts, countries) and is safe for concurrent use.
 type Folder struct {
-	given     map[string]string     // key → group
-	legal     map[string]string     // single-word key → canonical form
-	phrases   map[string][][]string // first key of a multi-word form → forms (keys), canonical last
-	common    map[string]bool
-	countries map[string]string // folded name or code → ISO alpha-2
+	given      map[string]string     // key → group
+	legal      map[string]string     // single-word key → canonical form
+	legalPlain map[string]string     // single word in plain Latin before folding ("ooo") → canonical
+	phrases    map[string][][]string // first key of a multi-word form → forms (keys), canonical last
+	common     map[string]bool
+	countries  map[string]string // folded name or code → ISO alpha-2
 }
 
 // New loads the embedded data.
 func New() (*Folder, error) {
 	f := &Folder{
-		given:     map[string]string{},
-		legal:     map[string]string{},
-		phrases:   map[string][][]string{},
-		common:    map[string]bool{},
-		countries: map[string]string{},
+		given:      map[string]string{},
+		legal:      map[string]string{},
+		legalPlain: map[string]string{},
+		phrases:    map[string][][]string{},
+		common:     map[string]bool{},
+		countries:  map[string]string{},
 	}
 	if err := eachLine("data/given_names.txt", func(line string) error {
 		words := strings.Fields(line)
@@ -101,6 +103,7 @@ func New() (*Folder, error) {
 			}
 			if len(keys) == 1 {
 				f.legal[keys[0]] = canon
+				f.legalPlain[plainLatin(lower(strings.TrimSpace(form)))] = canon
 				continue
 			}
 			f.phrases[keys[0]] = append(f.phrases[keys[0]], append(keys, canon))
@@ -377,6 +380,8 @@ func (f *Folder) token(raw string) Token {
 		}
 	}
 	switch {
+	case f.legalPlain[plainLatin(raw)] != "":
+		t.Role, t.Group = RoleLegal, f.legalPlain[plainLatin(raw)]
 	case particles[t.Key]:
 		t.Role = RoleParticle
 	case utf8.RuneCountInString(t.Key) == 1:
@@ -412,6 +417,14 @@ func (f *Folder) token(raw string) Token {
 	return t
 }
 
+// plainLatin is a word in Latin letters before folding (Cyrillic by ICAO).
+func plainLatin(w string) string {
+	if hasCyrillic(w) {
+		return Translit(w, SchemeICAO)
+	}
+	return latin(w)
+}
+
 func containsAlt(alts []Variant, k string) bool {
 	for _, a := range alts {
 		if a.Key == k {
@@ -429,7 +442,9 @@ func (f *Folder) Tokens(dst []Token, name string) []Token {
 	words := f.split(wordsBuf[:0], lower(name))
 	start := len(dst)
 	for _, w := range words {
-		dst = append(dst, f.token(w))
+		if t := f.token(w); t.Key != "" { // a lone soft sign or apostrophe folds to nothing
+			dst = append(dst, t)
+		}
 	}
 	toks := dst[start:]
 	// multi-word organisation forms

@@ -1,0 +1,293 @@
+package sanctions_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/qorovul/qorovul/sanctions"
+	"github.com/qorovul/qorovul/sanctions/lists"
+)
+
+var (
+	defaultOnce sync.Once
+	defaultIx   *sanctions.Index
+	defaultErr  error
+)
+
+// mustDefault loads the embedded OFAC + UN + CSL snapshot once for the package's tests.
+func mustDefault(t testing.TB) *sanctions.Index {
+	t.Helper()
+	defaultOnce.Do(func() { defaultIx, defaultErr = lists.LoadDefault() })
+	if defaultErr != nil {
+		t.Fatal(defaultErr)
+	}
+	return defaultIx
+}
+
+func findMatch(ms []sanctions.Match, list, id string) (sanctions.Match, bool) {
+	for _, m := range ms {
+		if m.List == list && m.EntryID == id {
+			return m, true
+		}
+	}
+	return sanctions.Match{}, false
+}
+
+// Acceptance 1 of issue 3.
+func TestScreenUsmanov(t *testing.T) {
+	ix := mustDefault(t)
+	for _, name := range []string{"Алишер Усманов", "Alisher Usmonov", "USMANOV Alisher Burkhanovich"} {
+		t.Run(name, func(t *testing.T) {
+			ms := ix.Screen(sanctions.Query{Name: name})
+			m, ok := findMatch(ms, sanctions.ListOFAC, "35283")
+			if !ok {
+				t.Fatalf("no OFAC 35283 in %+v", ms)
+			}
+			if m.Score < 0.9 {
+				t.Errorf("score %.3f, want >= 0.9 (%+v)", m.Score, m)
+			}
+			if m.Query != name || m.Name == "" || m.Via == "" || m.EntryHash == "" || m.QueryKey == "" {
+				t.Errorf("match does not explain itself: %+v", m)
+			}
+		})
+	}
+	t.Run("AlisherKarimov", func(t *testing.T) {
+		for _, m := range ix.ScreenAt(sanctions.Query{Name: "Alisher Karimov"}, sanctions.DefaultReviewThreshold) {
+			if m.EntryID == "35283" {
+				t.Errorf("Alisher Karimov hits 35283 at %.3f", m.Score)
+			}
+		}
+	})
+}
+
+func TestViaNamesTheTransliteration(t *testing.T) {
+	ix := mustDefault(t)
+	m, ok := findMatch(ix.Screen(sanctions.Query{Name: "Алишер Усманов"}), sanctions.ListOFAC, "35283")
+	if !ok || !strings.Contains(m.Via, "translit:") || !strings.Contains(m.Via, "усманов→usmanov") {
+		t.Errorf("via = %q, want the transliteration of усманов", m.Via)
+	}
+	m, ok = findMatch(ix.Screen(sanctions.Query{Name: "Alexander Yaroshuk"}), sanctions.ListOFAC, "36887")
+	if !ok {
+		t.Fatal("Alexander Yaroshuk does not hit 36887 (YAROSHUK, Alexander Georgievich)")
+	}
+	for _, name := range []string{"Aleksandr Yaroshuk", "Iskandar Yaroshuk"} {
+		m, ok = findMatch(ix.Screen(sanctions.Query{Name: name}), sanctions.ListOFAC, "36887")
+		if !ok || !strings.Contains(m.Via, "equiv:") {
+			t.Errorf("%s → %+v, want an equiv: explanation", name, m)
+		}
+	}
+}
+
+// An exact listed name scores >= 0.95 with no other data.
+func TestExactNamesScoreHigh(t *testing.T) {
+	ix := mustDefault(t)
+	checked := 0
+	for i, e := range ix.Entities() {
+		if i%97 != 0 || e.Type != sanctions.TypeIndividual {
+			continue
+		}
+		name := e.Primary()
+		m, ok := findMatch(ix.Screen(sanctions.Query{Name: name}), e.List, e.ID)
+		if !ok || m.Score < 0.95 {
+			t.Errorf("%s %s %q: match %+v (found %v), want score >= 0.95", e.List, e.ID, name, m, ok)
+		}
+		checked++
+	}
+	if checked < 50 {
+		t.Fatalf("checked only %d names", checked)
+	}
+}
+
+func TestDateOfBirthAndNationalityMoveTheScore(t *testing.T) {
+	ix := mustDefault(t)
+	score := func(q sanctions.Query) float64 {
+		m, _ := findMatch(ix.ScreenAt(q, 0.5), sanctions.ListOFAC, "35283")
+		return m.Score
+	}
+	base := score(sanctions.Query{Name: "Alisher Usmanov"})
+	same := score(sanctions.Query{Name: "Alisher Usmanov", DOB: "1953-09-09", Nationality: "RU"})
+	other := score(sanctions.Query{Name: "Alisher Usmanov", DOB: "1990-01-01", Nationality: "UZ"})
+	if !(same > base && other < base) {
+		t.Errorf("scores: name only %.3f, same DOB/nationality %.3f, other %.3f", base, same, other)
+	}
+	year := score(sanctions.Query{Name: "Alisher Usmanov", DOB: "1953"})
+	if year <= base {
+		t.Errorf("birth year 1953 gives %.3f, name only %.3f", year, base)
+	}
+}
+
+func TestCommonNamesDoNotAlertAlone(t *testing.T) {
+	ix := mustDefault(t)
+	for _, name := range []string{"Muhammad Toshmatov", "Alisher Karimov", "Karimov Jamshid", "Mukhammad Yusupov Rustamovich"} {
+		if ms := ix.Screen(sanctions.Query{Name: name}); len(ms) > 0 {
+			t.Errorf("%q hits %+v", name, ms[0])
+		}
+	}
+}
+
+func TestWordOrderAndPatronymic(t *testing.T) {
+	ix := mustDefault(t)
+	a, _ := findMatch(ix.Screen(sanctions.Query{Name: "Alisher Usmanov"}), sanctions.ListOFAC, "35283")
+	b, _ := findMatch(ix.Screen(sanctions.Query{Name: "Usmanov Alisher"}), sanctions.ListOFAC, "35283")
+	if a.Score != b.Score || a.Score < 0.9 {
+		t.Errorf("word order changes the score: %.3f vs %.3f", a.Score, b.Score)
+	}
+	// a patronymic that differs costs less than a surname that differs
+	pat, _ := findMatch(ix.ScreenAt(sanctions.Query{Name: "Alisher Rustamovich Usmanov"}, 0.5), sanctions.ListOFAC, "35283")
+	sur, _ := findMatch(ix.ScreenAt(sanctions.Query{Name: "Alisher Burkhanovich Rustamov"}, 0.5), sanctions.ListOFAC, "35283")
+	if pat.Score <= sur.Score {
+		t.Errorf("other patronymic %.3f <= other surname %.3f", pat.Score, sur.Score)
+	}
+}
+
+func TestFingerprints(t *testing.T) {
+	ix := mustDefault(t)
+	a := ix.Screen(sanctions.Query{Name: "USMANOV, Alisher"})
+	b := ix.Screen(sanctions.Query{Name: "Алишер Усманов"})
+	ma, _ := findMatch(a, sanctions.ListOFAC, "35283")
+	mb, _ := findMatch(b, sanctions.ListOFAC, "35283")
+	if ma.EntryHash == "" || ma.EntryHash != mb.EntryHash {
+		t.Errorf("entry hash differs between queries: %q %q", ma.EntryHash, mb.EntryHash)
+	}
+	if ma.QueryKey != mb.QueryKey {
+		t.Errorf("query keys %q %q, want equal for spellings of one name", ma.QueryKey, mb.QueryKey)
+	}
+	mc, _ := findMatch(a, sanctions.ListCSL, "35283")
+	if mc.EntryHash == ma.EntryHash {
+		t.Error("OFAC and CSL entries share a hash")
+	}
+	e, _ := ix.Entity(sanctions.ListOFAC, "35283")
+	h := e.Hash()
+	e.DOBs = append([]string{"1953-09-10"}, e.DOBs...)
+	if e.Hash() == h {
+		t.Error("hash ignores a changed date of birth")
+	}
+}
+
+func TestResultsSortedBestFirst(t *testing.T) {
+	ix := mustDefault(t)
+	ms := ix.ScreenAt(sanctions.Query{Name: "Vladimir Putin"}, 0.5)
+	if len(ms) < 2 {
+		t.Fatalf("%d matches", len(ms))
+	}
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Score > ms[i-1].Score {
+			t.Fatalf("not sorted: %v then %v", ms[i-1].Score, ms[i].Score)
+		}
+	}
+	for _, m := range ms {
+		if m.Score < 0.5 || m.Score > 1 {
+			t.Fatalf("score %v outside [0.5, 1]", m.Score)
+		}
+	}
+}
+
+func TestScreenIsConcurrentSafe(t *testing.T) {
+	ix := mustDefault(t)
+	names := []string{"Алишер Усманов", "Vladimir Putin", "Osama bin Laden", "Jamshid Toshmatov", "Gulnara Karimova"}
+	want := make([]string, len(names))
+	for i, n := range names {
+		want[i] = fmt.Sprint(ix.Screen(sanctions.Query{Name: n}))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for k := 0; k < 20; k++ {
+				i := (g + k) % len(names)
+				if got := fmt.Sprint(ix.Screen(sanctions.Query{Name: names[i]})); got != want[i] {
+					errs <- names[i]
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for n := range errs {
+		t.Errorf("concurrent Screen(%q) differs from sequential", n)
+	}
+}
+
+func TestScreenAllocatesLittle(t *testing.T) {
+	ix := mustDefault(t)
+	q := sanctions.Query{Name: "Jamshid Toshmatov", DOB: "1985-03-01", Nationality: "UZ"}
+	ix.Screen(q)
+	if allocs := testing.AllocsPerRun(50, func() { ix.Screen(q) }); allocs > 20 {
+		t.Errorf("Screen of an unlisted name allocates %v times, want <= 20", allocs)
+	}
+}
+
+func TestEmptyAndOddQueries(t *testing.T) {
+	ix := mustDefault(t)
+	for _, name := range []string{"", "   ", "!!!", "V.", "al bin", strings.Repeat("Karimov ", 40)} {
+		for _, m := range ix.Screen(sanctions.Query{Name: name}) {
+			if m.Score < sanctions.DefaultReviewThreshold {
+				t.Errorf("%q: match below threshold %+v", name, m)
+			}
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	ix := mustDefault(t)
+	got := ix.Suggest("usmanov alisher", 5)
+	found := false
+	for _, s := range got {
+		if s.EntryID == "35283" {
+			found = true
+		}
+	}
+	if !found || len(got) > 5 {
+		t.Errorf("Suggest = %+v, want 35283 within 5", got)
+	}
+	if ix.Suggest("", 5) != nil || ix.Suggest("usmanov", 0) != nil {
+		t.Error("empty prefix or n=0 suggests something")
+	}
+}
+
+func TestScreenerReload(t *testing.T) {
+	first := mustDefault(t)
+	s := sanctions.NewScreener(first)
+	err := s.Reload(func() (*sanctions.Index, error) { return nil, fmt.Errorf("read sdn.csv: line 3: broken") })
+	if err == nil || s.Index() != first {
+		t.Fatalf("failed reload: err %v, index swapped %v", err, s.Index() != first)
+	}
+	small, err := sanctions.NewIndex([]sanctions.Entity{{List: "test", ID: "1", Type: sanctions.TypeIndividual,
+		Names: []sanctions.Name{{Full: "Jamshid Toshmatov"}}}}, "sha256:test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(func() (*sanctions.Index, error) { return small, nil }); err != nil || s.Index() != small {
+		t.Fatalf("reload: err %v", err)
+	}
+	if ms := s.Index().Screen(sanctions.Query{Name: "Жамшид Тошматов"}); len(ms) != 1 || ms[0].EntryID != "1" {
+		t.Errorf("new index screens %+v", ms)
+	}
+}
+
+func TestScoreNames(t *testing.T) {
+	ix := mustDefault(t)
+	cases := []struct {
+		a, b  string
+		match bool
+	}{
+		{"Vladimir Putin", "PUTIN, Vladimir Vladimirovich", true},
+		{"Sergi Lavrov", "Sergei Lavrov", true},
+		{"SergeiLavrov", "Sergei Lavrov", true},
+		{"Gulnora Karimova", "KARIMOVA, Gulnara", true},
+		{"Муҳаммад Раҳимов", "Mukhammad Rakhimov", true},
+		{"Pavel Kuzmenko", "KUZMIN, Pavel Vladimirovich", false},
+		{"Muhammad Aliyev", "ALI, Muhammad", false},
+		{"Olga Barynova", "Oleg BARANOV", false},
+	}
+	for _, c := range cases {
+		s, via := ix.ScoreNames(c.a, c.b)
+		if (s >= sanctions.DefaultReviewThreshold) != c.match {
+			t.Errorf("ScoreNames(%q, %q) = %.3f (%s), want match %v", c.a, c.b, s, via, c.match)
+		}
+	}
+}
