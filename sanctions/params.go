@@ -13,6 +13,9 @@ const (
 type Params struct {
 	// Weights of a name part by role, relative to a given name or surname (1).
 	WeightPatronymic, WeightInitial, WeightLegal, WeightParticle float64
+	// MissingPatronymicFactor is the share of a listed patronymic's weight that still counts
+	// against a query that gives no patronymic at all.
+	MissingPatronymicFactor float64
 	// RarityFloor is the weight share a part keeps however frequent it is on the lists.
 	RarityFloor float64
 	// CommonFactor multiplies the weight of corridor-common parts (Muhammad, Karimov…).
@@ -58,7 +61,9 @@ func DefaultParams() Params {
 		WeightLegal:      0.2,
 		WeightParticle:   0.1,
 		RarityFloor:      0.3,
-		CommonFactor:     0.8,
+
+		MissingPatronymicFactor: 0.3,
+		CommonFactor:            0.8,
 
 		JWShare:              0.65,
 		MinPartSimilarity:    0.75,

@@ -190,7 +190,16 @@ func (ix *Index) scoreParts(q []fold.Token, qw []float32, qtotal float32,
 	if qtotal <= 0 || ctotal <= 0 {
 		return 0
 	}
-	qc, cc := qcov/float64(qtotal), ccov/float64(ctotal)
+	// a query that gives no patronymic is not a different person for lacking the listed one
+	ct := float64(ctotal)
+	if !hasRole(q, fold.RolePatronymic) {
+		for j := 0; j < nc; j++ {
+			if !usedC[j] && c[j].Role == fold.RolePatronymic {
+				ct -= (1 - ix.params.MissingPatronymicFactor) * float64(cw[j])
+			}
+		}
+	}
+	qc, cc := qcov/float64(qtotal), ccov/ct
 	score := math.Pow(qc, ix.params.QueryExp) * math.Pow(cc, ix.params.ListedExp)
 	if len(q) != len(c) {
 		if s := ix.joinedSim(q, c); s > score {
@@ -199,6 +208,15 @@ func (ix *Index) scoreParts(q []fold.Token, qw []float32, qtotal float32,
 		}
 	}
 	return score
+}
+
+func hasRole(toks []fold.Token, r fold.Role) bool {
+	for i := range toks {
+		if toks[i].Role == r {
+			return true
+		}
+	}
+	return false
 }
 
 // joinedSim compares the names as single runs of letters, for names written without spaces
