@@ -1,8 +1,11 @@
 package lists_test
 
 import (
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,7 +107,28 @@ func BenchmarkLoadDefault(b *testing.B) {
 	b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-inuse-MB")
 	b.ReportMetric(float64(after.HeapInuse-min(before.HeapInuse, after.HeapInuse))/(1<<20), "index-heap-MB")
 	b.ReportMetric(float64(ix.Names()), "names")
+	if rss, ok := residentMB(); ok {
+		b.ReportMetric(rss, "rss-MB")
+	}
 	runtime.KeepAlive(ix)
+}
+
+// residentMB is the process's resident set (VmRSS) on Linux.
+func residentMB() (float64, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			if err != nil {
+				return 0, false
+			}
+			return float64(kb) / 1024, true
+		}
+	}
+	return 0, false
 }
 
 // BenchmarkNewIndex is the index build alone, from already mapped entities.
