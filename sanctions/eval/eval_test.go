@@ -165,6 +165,12 @@ func TestEval(t *testing.T) {
 		failures = append(failures, fmt.Sprintf("corridor precision %.3f recall %.3f, want >= %.2f/%.2f; wrong: %v", cor.precision(), cor.recall(), targetCorridorPrec, targetCorridorRecal, wrong))
 	}
 
+	// 5. informational, no target: spellings of one listed name, and cross-script pairs
+	putin := putinNames(t, ix, filepath.Join(data, "eval", "nomenklatura_putin_names.txt"), threshold)
+	row("  info: Putin spellings vs OFAC", putin)
+	cross := crossScript(t, ix, filepath.Join(data, "eval", "watchman_cross_script_pairs.csv"), threshold)
+	row("  info: watchman cross-script pairs", cross)
+
 	t.Log("\n" + table.String())
 	for _, f := range failures {
 		t.Error(f)
@@ -255,4 +261,47 @@ func corridor(t *testing.T, ix *sanctions.Index, path string, threshold float64)
 		}
 	}
 	return c, wrong
+}
+
+// putinNames screens 80 spellings and scripts of one listed name; a hit is OFAC 35096.
+func putinNames(t *testing.T, ix *sanctions.Index, path string, threshold float64) counts {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c counts
+	for _, name := range strings.Split(string(b), "\n") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		hit := false
+		for _, m := range ix.ScreenAt(sanctions.Query{Name: name}, threshold) {
+			if m.List == sanctions.ListOFAC && m.EntryID == "35096" {
+				hit = true
+			}
+		}
+		c.add(hit, true)
+	}
+	return c
+}
+
+// crossScript scores the watchman pairs (all positives) pairwise.
+func crossScript(t *testing.T, ix *sanctions.Index, path string, threshold float64) counts {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c counts
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, ",")
+		if len(f) < 2 {
+			continue
+		}
+		s, _ := ix.ScoreNames(f[0], f[1])
+		c.add(s >= threshold, true)
+	}
+	return c
 }

@@ -316,6 +316,11 @@ var particles = map[string]bool{
 	"mrs": true, "ms": true, "dr": true, "sheih": true, "shaih": true, "haji": true, "hadji": true,
 	"the": true, "of": true, "and": true, "und": true, "et": true, "i": true, "y": true,
 	"ugli": true, "ogli": true, "oglu": true, "uli": true, "kizi": true, "gizi": true,
+	// titles, in the spellings keys fold them to
+	"president": true, "prezident": true, "presidente": true, "presiden": true, "prasident": true,
+	"predsjednik": true, "presedintele": true, "kolonel": true, "minister": true, "ministr": true,
+	"prof": true, "profesor": true, "sir": true, "mula": true, "mulah": true, "maulavi": true,
+	"mavlavi": true,
 }
 
 // patronymic markers that follow the father's name (Uzbek o'g'li/qizi, Azeri/Tajik oglu/kizi).
@@ -347,6 +352,7 @@ var patronymSuffixes = []string{"ovich", "evich", "ovna", "evna", "ichna", "ovic
 func (f *Folder) token(raw string) Token {
 	t := Token{Raw: raw}
 	if hasCyrillic(raw) {
+		raw = stripMarks(raw) // stress accents (и́); й and ё are single letters after NFKC
 		seen := [numSchemes]string{}
 		for sc := Scheme(0); sc < numSchemes; sc++ {
 			lat := Translit(raw, sc)
@@ -415,6 +421,22 @@ func (f *Folder) token(raw string) Token {
 		t.Common = f.common[t.Key]
 	}
 	return t
+}
+
+// stripMarks drops combining marks (stress accents) from a word.
+func stripMarks(w string) string {
+	for _, r := range w {
+		if unicode.Is(unicode.Mn, r) {
+			var b strings.Builder
+			for _, r := range w {
+				if !unicode.Is(unicode.Mn, r) {
+					b.WriteRune(r)
+				}
+			}
+			return b.String()
+		}
+	}
+	return w
 }
 
 // plainLatin is a word in Latin letters before folding (Cyrillic by ICAO).
