@@ -19,6 +19,7 @@ type Index struct {
 	entities []Entity
 	ents     []entInfo
 	names    []nameInfo
+	byID     map[string]int32 // list + "\x00" + id → entity
 
 	keys      []string         // distinct folded keys (primary and variant) of listed name parts
 	keyID     map[string]int32 // key → position in keys
@@ -89,8 +90,10 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 	}
 	tokID := map[tokKey]int32{}
 	var toks []fold.Token
+	ix.byID = make(map[string]int32, len(entities))
 	for ei := range entities {
 		e := &entities[ei]
+		ix.byID[e.List+"\x00"+e.ID] = int32(ei)
 		info := &ix.ents[ei]
 		info.hash = e.Hash()
 		for _, d := range e.DOBs {
@@ -308,12 +311,11 @@ func (ix *Index) Names() int { return len(ix.names) }
 
 // Entity returns the listed entity with the given list and id.
 func (ix *Index) Entity(list, id string) (Entity, bool) {
-	for i := range ix.entities {
-		if ix.entities[i].ID == id && ix.entities[i].List == list {
-			return ix.entities[i], true
-		}
+	i, ok := ix.byID[list+"\x00"+id]
+	if !ok {
+		return Entity{}, false
 	}
-	return Entity{}, false
+	return ix.entities[i], true
 }
 
 // Entities are the listed entities, in load order. The slice is shared: do not modify it.

@@ -91,7 +91,7 @@ func DefaultParams() Params {
 // shared). For calibration; the defaults are what the evaluation harness checks.
 func (ix *Index) WithParams(p Params) *Index {
 	c := &Index{version: ix.version, folder: ix.folder, params: p, entities: ix.entities,
-		ents: ix.ents, keys: ix.keys, keyID: ix.keyID, keyDF: ix.keyDF, keyASCII: ix.keyASCII, postStart: ix.postStart,
+		ents: ix.ents, byID: ix.byID, keys: ix.keys, keyID: ix.keyID, keyDF: ix.keyDF, keyASCII: ix.keyASCII, postStart: ix.postStart,
 		post: ix.post, grams: ix.grams, groups: ix.groups, logN: ix.logN}
 	c.names = make([]nameInfo, len(ix.names))
 	copy(c.names, ix.names)
