@@ -68,7 +68,7 @@ func DefaultParams() Params {
 		JWShare:              0.65,
 		MinPartSimilarity:    0.75,
 		MinGramShare:         0.5,
-		Slope:                1.5,
+		Slope:                1.3,
 		EquivalentSimilarity: 0.95,
 		InitialSimilarity:    0.9,
 		VariantFactor:        0.97,

@@ -227,7 +227,8 @@ func (ix *Index) joinedSim(q, c []fold.Token) float64 {
 	if len(a) < 8 || len(b) < 8 {
 		return 0
 	}
-	s := jaroWinkler(string(a), string(b))
+	// the edit ratio, not Jaro-Winkler: a long shared beginning must not carry an extra word
+	s := osaRatio(string(a), string(b))
 	if s < 0.9 {
 		return 0
 	}

@@ -405,7 +405,9 @@ func (f *Folder) token(raw string) Token {
 				break
 			}
 		}
-		if g, ok := f.given[t.Key]; ok {
+		if t.Role != RoleName {
+			// a patronymic is the father's name, not an equivalent of the person's own
+		} else if g, ok := f.given[t.Key]; ok {
 			t.Group = g
 		} else {
 			for _, a := range t.Alts {
