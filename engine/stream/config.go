@@ -29,6 +29,8 @@ const (
 	// DefaultMaxBackoff caps the wait between retries of a record whose
 	// submit or produce failed transiently.
 	DefaultMaxBackoff = 5 * time.Second
+	// DefaultCommitInterval is how often finished offsets are committed.
+	DefaultCommitInterval = 100 * time.Millisecond
 	// DefaultLinger is how long the producer waits to fill a batch.
 	DefaultLinger = 2 * time.Millisecond
 )
@@ -81,6 +83,8 @@ type Config struct {
 	DrainTimeout  time.Duration
 	MaxBackoff    time.Duration
 	Linger        time.Duration
+	// CommitInterval is how often finished offsets are committed.
+	CommitInterval time.Duration
 
 	Log      *slog.Logger
 	Observer Observer
@@ -118,6 +122,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.CommitInterval <= 0 {
+		c.CommitInterval = DefaultCommitInterval
 	}
 	if c.Linger <= 0 {
 		c.Linger = DefaultLinger

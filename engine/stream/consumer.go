@@ -30,6 +30,9 @@ type Consumer struct {
 	cl  *kgo.Client
 	log *slog.Logger
 	c   counters
+	// rebalance is set when the group wants to rebalance and waits for
+	// this member to allow it.
+	rebalance atomic.Bool
 }
 
 // New connects a consumer to cfg.Brokers (lazily: the first request dials).
@@ -51,6 +54,7 @@ func New(cfg Config, p submitter) (*Consumer, error) {
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsRevoked(c.revoked),
 		kgo.OnPartitionsLost(c.lost),
+		kgo.OnPartitionsCallbackBlocked(func(context.Context, *kgo.Client) { c.rebalance.Store(true) }),
 		kgo.FetchMaxBytes(cfg.FetchMaxBytes),
 		kgo.FetchMaxPartitionBytes(min(cfg.FetchMaxBytes, 1<<20)),
 		kgo.MaxConcurrentFetches(1),
@@ -95,6 +99,12 @@ func (c *Consumer) lost(_ context.Context, _ *kgo.Client, tps map[string][]int32
 // Run consumes until ctx ends, then finishes the records in flight (for at
 // most DrainTimeout), commits their offsets and returns nil. Records it
 // could not finish are not committed: the group redelivers them.
+//
+// Polls overlap: while earlier records are being decided, the loop polls
+// more, up to MaxInFlight records in all, and commits each partition's
+// finished prefix every CommitInterval. When the group wants to rebalance
+// it stops polling, lets everything in flight finish, commits and only
+// then allows the rebalance.
 func (c *Consumer) Run(ctx context.Context) error {
 	// work outlives ctx by DrainTimeout: in-flight submits and produces
 	// finish on shutdown rather than being abandoned half-way.
@@ -106,9 +116,42 @@ func (c *Consumer) Run(ctx context.Context) error {
 	})
 	defer stop()
 
+	l := &loop{c: c, ctx: ctx, work: work,
+		finished: make(chan *job, c.cfg.MaxInFlight),
+		parts:    map[topicPartition][]*job{},
+		last:     map[string]*job{},
+	}
 	c.log.Info("stream consuming", "topic", c.cfg.InputTopic, "group", c.cfg.Group, "max_in_flight", c.cfg.MaxInFlight)
+	defer func() {
+		l.drain()
+		l.commit()
+		c.cl.AllowRebalance()
+	}()
+	nextCommit := time.Now().Add(c.cfg.CommitInterval)
 	for ctx.Err() == nil {
-		fetches := c.cl.PollRecords(ctx, c.cfg.MaxInFlight)
+		l.reap(false)
+		if c.rebalance.Swap(false) {
+			// Nothing may be in flight when partitions move.
+			l.drain()
+			l.commit()
+			c.cl.AllowRebalance()
+			nextCommit = time.Now().Add(c.cfg.CommitInterval)
+			continue
+		}
+		if time.Now().After(nextCommit) {
+			l.commit()
+			nextCommit = time.Now().Add(c.cfg.CommitInterval)
+		}
+		free := c.cfg.MaxInFlight - l.inflight
+		if free < max(1, c.cfg.MaxInFlight/8) && l.inflight > 0 {
+			// Full: wait for records to finish (or the next commit).
+			l.reapOne(time.Until(nextCommit))
+			continue
+		}
+		// Come back in time to commit and to notice a rebalance.
+		pctx, cancel := context.WithDeadline(ctx, nextCommit)
+		fetches := c.cl.PollRecords(pctx, free)
+		cancel()
 		if fetches.IsClientClosed() {
 			return nil
 		}
@@ -124,9 +167,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 		})
 		if recs := fetches.Records(); len(recs) > 0 {
-			c.process(ctx, work, recs)
+			l.dispatch(recs)
 		}
-		c.cl.AllowRebalance()
 	}
 	return nil
 }
@@ -136,34 +178,49 @@ type job struct {
 	rec *kgo.Record
 	ev  engine.Event
 	err error // from decoding: the record goes to the DLQ
-	// prev is the previous record of the same event id in this poll: this
+	// prev is the previous record in flight of the same event id: this
 	// one is submitted only after it, so that status changes keep their
 	// order (pending before sent).
 	prev *job
 	// submitted is closed once this record's Submit returned and its
 	// output records were handed to the producer (in that order).
 	submitted chan struct{}
-	// ok: done and acknowledged; the offset may be committed past it.
-	ok bool
+	// done: finished (ok or not); ok: decided and acknowledged, so the
+	// offset may be committed past it. Both are read by the loop only
+	// after the job came back on loop.finished.
+	done, ok bool
 }
 
-// process decides one poll's records, waits for their output to be
-// acknowledged and commits the offsets of every partition's done prefix.
-func (c *Consumer) process(ctx, work context.Context, recs []*kgo.Record) {
+// loop is Run's state; only Run's goroutine touches it.
+type loop struct {
+	c         *Consumer
+	ctx, work context.Context
+	inflight  int
+	finished  chan *job
+	// parts holds each partition's jobs in offset order, finished or not,
+	// from the first one not yet committed.
+	parts map[topicPartition][]*job
+	// last is the latest job in flight of each event id.
+	last map[string]*job
+}
+
+// dispatch decodes one poll's records in parallel, orders the records of
+// one event id and starts deciding them.
+func (l *loop) dispatch(recs []*kgo.Record) {
+	c := l.c
 	n := len(recs)
 	c.c.consumed.Add(int64(n))
 	c.cfg.Observer.Consumed(n)
 	c.c.addInFlight(int64(n))
-	defer c.c.addInFlight(-int64(n))
+	l.inflight += n
 
 	jobs := make([]job, n)
 	for i, r := range recs {
 		jobs[i] = job{rec: r, submitted: make(chan struct{})}
 	}
-	// Decode in parallel.
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
+	for range min(runtime.GOMAXPROCS(0), (n+15)/16) {
 		wg.Go(func() {
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
 				j := &jobs[i]
@@ -172,22 +229,105 @@ func (c *Consumer) process(ctx, work context.Context, recs []*kgo.Record) {
 		})
 	}
 	wg.Wait()
-	// Order records of one event id; records come in partition order.
-	last := make(map[string]*job)
 	for i := range jobs {
 		j := &jobs[i]
-		if j.err != nil {
+		tp := topicPartition{j.rec.Topic, j.rec.Partition}
+		l.parts[tp] = append(l.parts[tp], j)
+		if j.err == nil {
+			j.prev = l.last[j.ev.ID]
+			l.last[j.ev.ID] = j
+		}
+		go func() {
+			ok := c.handle(l.ctx, l.work, j)
+			j.ok = ok // published to the loop by the channel send
+			l.finished <- j
+		}()
+	}
+}
+
+// reap takes the finished jobs; with wait it blocks for all in flight.
+func (l *loop) reap(wait bool) {
+	for l.inflight > 0 {
+		var j *job
+		if wait {
+			j = <-l.finished
+		} else {
+			select {
+			case j = <-l.finished:
+			default:
+				return
+			}
+		}
+		l.finish(j)
+	}
+}
+
+// reapOne waits up to d for one job to finish.
+func (l *loop) reapOne(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case j := <-l.finished:
+		l.finish(j)
+	case <-t.C:
+	}
+}
+
+func (l *loop) finish(j *job) {
+	j.done = true
+	l.inflight--
+	l.c.c.addInFlight(-1)
+	if j.err == nil && l.last[j.ev.ID] == j {
+		delete(l.last, j.ev.ID)
+	}
+}
+
+// drain waits for everything in flight.
+func (l *loop) drain() { l.reap(true) }
+
+// commit commits, per partition, the offset after the last finished record
+// with every record before it finished too; a record that failed (only on
+// shutdown) stops its partition there.
+func (l *loop) commit() {
+	l.reap(false)
+	var recs []*kgo.Record
+	total := 0
+	for tp, js := range l.parts {
+		k := 0
+		for k < len(js) && js[k].done && js[k].ok {
+			k++
+		}
+		if k == 0 {
 			continue
 		}
-		j.prev = last[j.ev.ID]
-		last[j.ev.ID] = j
+		recs = append(recs, js[k-1].rec)
+		total += k
+		if k < len(js) && js[k].done && !js[k].ok {
+			// Failed: never commit past it; the group redelivers it.
+			js = nil
+		} else {
+			js = js[k:]
+		}
+		if len(js) == 0 {
+			delete(l.parts, tp)
+		} else {
+			l.parts[tp] = js
+		}
 	}
-	for i := range jobs {
-		j := &jobs[i]
-		wg.Go(func() { j.ok = c.handle(ctx, work, j) })
+	if len(recs) == 0 {
+		return
 	}
-	wg.Wait()
-	c.commit(work, jobs)
+	if err := l.c.cl.CommitRecords(l.work, recs...); err != nil {
+		// The next commit covers these offsets; until then a crash
+		// only redelivers records whose decisions are stored.
+		l.c.log.Warn("stream offset commit failed", "err", err)
+		return
+	}
+	l.c.c.committed.Add(int64(total))
+	l.c.cfg.Observer.Committed(total)
 }
 
 // handle decides one record and produces its output. It returns true once
@@ -337,52 +477,4 @@ func (c *Consumer) count(o *output) {
 		c.c.status.Add(1)
 		c.cfg.Observer.StatusChanged(ch.From, ch.To)
 	}
-}
-
-// commit commits, per partition, the offset after the last record of the
-// poll that is done with every record before it done too.
-func (c *Consumer) commit(ctx context.Context, jobs []job) {
-	type mark struct {
-		stopped bool
-		last    *kgo.Record
-		count   int
-	}
-	marks := map[topicPartition]*mark{}
-	for i := range jobs {
-		j := &jobs[i]
-		tp := topicPartition{j.rec.Topic, j.rec.Partition}
-		m := marks[tp]
-		if m == nil {
-			m = &mark{}
-			marks[tp] = m
-		}
-		if m.stopped {
-			continue
-		}
-		if !j.ok {
-			m.stopped = true
-			continue
-		}
-		m.last = j.rec
-		m.count++
-	}
-	var recs []*kgo.Record
-	total := 0
-	for _, m := range marks {
-		if m.last != nil {
-			recs = append(recs, m.last)
-			total += m.count
-		}
-	}
-	if len(recs) == 0 {
-		return
-	}
-	if err := c.cl.CommitRecords(ctx, recs...); err != nil {
-		// The next commit covers these offsets; until then a crash
-		// only redelivers records whose decisions are stored.
-		c.log.Warn("stream offset commit failed", "err", err)
-		return
-	}
-	c.c.committed.Add(int64(total))
-	c.cfg.Observer.Committed(total)
 }

@@ -17,12 +17,16 @@
 // pipeline answers a redelivered event with its stored decision, which is
 // produced again (consumers de-duplicate by event_id).
 //
-// At most Config.MaxInFlight records are held at once: the consumer polls
-// no more until a poll's records are done, and franz-go's fetch buffer is
-// bounded by Config.FetchMaxBytes, so a slow disk slows consumption instead
-// of growing memory. Rebalances are blocked while a poll is being processed
-// (kgo.BlockRebalanceOnPoll) and allowed once its offsets are committed, so
-// a partition never moves with work in flight.
+// At most Config.MaxInFlight records are held at once: polls overlap (the
+// consumer polls more while earlier records are being decided) but never
+// beyond that bound, and franz-go's fetch buffer is bounded by
+// Config.FetchMaxBytes, so a slow disk slows consumption instead of growing
+// memory. Records of one event id are submitted in offset order. Each
+// partition's finished prefix is committed every Config.CommitInterval.
+// Rebalances are blocked while records are in flight
+// (kgo.BlockRebalanceOnPoll); when the group wants one, the consumer stops
+// polling, finishes and commits everything, then allows it, so a partition
+// never moves with work in flight.
 //
 // Broker runs franz-go's kfake Kafka-protocol cluster for `qorovul broker`,
 // the demo and tests.

@@ -29,13 +29,19 @@ func inputRecord(r *kgo.Record) ingest.Record {
 
 // decode decodes and validates one input record.
 func decode(r *kgo.Record) (engine.Event, error) {
-	ev, err := ingest.Decode(inputRecord(r))
+	in := inputRecord(r)
+	ev, err := ingest.Decode(in)
 	if err != nil {
 		return engine.Event{}, err
 	}
 	if ingest.StatusOnly(ev) {
 		// Only a new status for an event seen before: the pipeline
 		// applies it to the stored transaction.
+		return ev, nil
+	}
+	if in.Source == "" || in.Source == engine.SourceAPI {
+		// The canonical event is validated (and normalised) as it is
+		// parsed; validating it twice would only cost time.
 		return ev, nil
 	}
 	if err := engine.Validate(&ev); err != nil {
