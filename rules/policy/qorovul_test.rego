@@ -210,7 +210,7 @@ test_sanctions_possible_match_reviews if {
 }
 
 test_sanctions_below_review_threshold_is_allowed if {
-	d := qorovul.decision with input as with_hits([hit(0.84)])
+	d := qorovul.decision with input as with_hits([hit(0.79)])
 	d.outcome == "allow"
 }
 
