@@ -103,7 +103,13 @@ func startStream(ctx context.Context, a *App, brokers string, sc StreamConfig) (
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- c.Run(runCtx) }()
+	go func() {
+		err := c.Run(runCtx)
+		if err != nil {
+			a.Log.Error("stream consumer stopped; restart the service", "err", err)
+		}
+		done <- err
+	}()
 	a.onClose(func(ctx context.Context) error {
 		stop()
 		select {

@@ -130,6 +130,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	nextCommit := time.Now().Add(c.cfg.CommitInterval)
 	for ctx.Err() == nil {
 		l.reap(false)
+		if l.failed != nil {
+			return l.failed
+		}
 		if c.rebalance.Swap(false) {
 			// Nothing may be in flight when partitions move.
 			l.drain()
@@ -183,8 +186,11 @@ type job struct {
 	// order (pending before sent).
 	prev *job
 	// submitted is closed once this record's Submit returned and its
-	// output records were handed to the producer (in that order).
+	// output records were handed to the producer (in that order), or
+	// once it was given up (abandoned is then true; it is read only after
+	// submitted is closed).
 	submitted chan struct{}
+	abandoned bool
 	// done: finished (ok or not); ok: decided and acknowledged, so the
 	// offset may be committed past it. Both are read by the loop only
 	// after the job came back on loop.finished.
@@ -202,6 +208,8 @@ type loop struct {
 	parts map[topicPartition][]*job
 	// last is the latest job in flight of each event id.
 	last map[string]*job
+	// failed is set when a record failed other than by shutdown.
+	failed error
 }
 
 // dispatch decodes one poll's records in parallel, orders the records of
@@ -277,6 +285,11 @@ func (l *loop) reapOne(d time.Duration) {
 }
 
 func (l *loop) finish(j *job) {
+	if !j.ok && l.ctx.Err() == nil && l.failed == nil {
+		// Transient failures are retried until shutdown, so this is
+		// not one: stop rather than skip the record.
+		l.failed = fmt.Errorf("stream record %s/%d@%d could not be finished", j.rec.Topic, j.rec.Partition, j.rec.Offset)
+	}
 	j.done = true
 	l.inflight--
 	l.c.c.addInFlight(-1)
@@ -305,12 +318,9 @@ func (l *loop) commit() {
 		}
 		recs = append(recs, js[k-1].rec)
 		total += k
-		if k < len(js) && js[k].done && !js[k].ok {
-			// Failed: never commit past it; the group redelivers it.
-			js = nil
-		} else {
-			js = js[k:]
-		}
+		// A failed record stays at the head: nothing past it is ever
+		// committed, and the group redelivers it.
+		js = js[k:]
 		if len(js) == 0 {
 			delete(l.parts, tp)
 		} else {
@@ -340,10 +350,16 @@ func (c *Consumer) handle(ctx, work context.Context, j *job) bool {
 			close(j.submitted)
 		}
 	}
+	// Until it is submitted, the record counts as abandoned: a later
+	// record of the same event id must not overtake it.
+	j.abandoned = true
 	defer release()
 	if j.prev != nil {
 		select {
 		case <-j.prev.submitted:
+			if j.prev.abandoned {
+				return false
+			}
 		case <-work.Done():
 			return false
 		}
@@ -352,6 +368,7 @@ func (c *Consumer) handle(ctx, work context.Context, j *job) bool {
 	if err != nil {
 		return false
 	}
+	j.abandoned = false
 	recs := outs.records()
 	var pending sync.WaitGroup
 	failed := make([]bool, len(recs))
