@@ -94,11 +94,13 @@ type item struct {
 	change *StatusChange
 	// statusOnly items carry no payment: they can only change a status.
 	statusOnly bool
-	err        error
-	scored     chan struct{}
-	finished   chan struct{}
-	followers  []*item // same id and status: they get this item's result
-	deferred   []*item // same id, another status: sequenced again after this commits
+	// action items write an officer's or operator's action.
+	action    *Action
+	err       error
+	scored    chan struct{}
+	finished  chan struct{}
+	followers []*item // same id and status: they get this item's result
+	deferred  []*item // same id, another status: sequenced again after this commits
 }
 
 // Result is what Submit returns: the decision and whether it was stored
@@ -213,6 +215,27 @@ func (p *Pipeline) SubmitStatus(ctx context.Context, ev Event) (Result, error) {
 	return p.wait(ctx, it)
 }
 
+// Action is a change that is not a payment decision (an officer's
+// clearance, say): the keys to write and the audit entry that records it,
+// committed in the same transaction by the one committer, so that the
+// audit chain keeps a single writer.
+type Action struct {
+	Kind    string // audit entry kind, e.g. "sanctions.clear"
+	Subject string
+	Actor   string
+	Payload []byte // JSON
+	Set     map[string][]byte
+	// Applied, if set, runs once the action is durable.
+	Applied func()
+}
+
+// Record commits a and returns once it is durable.
+func (p *Pipeline) Record(ctx context.Context, a Action) error {
+	it := &item{action: &a, scored: make(chan struct{}), finished: make(chan struct{})}
+	_, err := p.wait(ctx, it)
+	return err
+}
+
 // wait enqueues it and waits for its result.
 func (p *Pipeline) wait(ctx context.Context, it *item) (Result, error) {
 	if err := p.enqueue(ctx, it); err != nil {
@@ -274,6 +297,11 @@ func (p *Pipeline) sequence() {
 }
 
 func (p *Pipeline) sequenceOne(it *item) {
+	if it.action != nil {
+		close(it.scored)
+		p.commitq <- it
+		return
+	}
 	id := it.ev.ID
 	p.mu.Lock()
 	if leader := p.pending[id]; leader != nil {
@@ -395,10 +423,19 @@ func (p *Pipeline) commitBatch(batch []*item) {
 	// lists are read safely below.
 	p.mu.Lock()
 	for _, it := range batch {
-		delete(p.pending, it.ev.ID)
+		if it.action == nil {
+			delete(p.pending, it.ev.ID)
+		}
 	}
 	p.mu.Unlock()
 	for _, it := range batch {
+		if it.action != nil {
+			if err == nil && it.action.Applied != nil {
+				it.action.Applied()
+			}
+			p.finish(it, err)
+			continue
+		}
 		if err == nil {
 			p.obs.Decided(it.dec.Outcome, it.dup)
 		}
@@ -472,6 +509,17 @@ func (p *Pipeline) writeBatch(batch []*item) error {
 // writeItem stages one item's effect in txn: a new decision with its window
 // record, status and hold, or a status change; each with its audit entry.
 func (p *Pipeline) writeItem(txn *badger.Txn, ab *audit.Batch, it *item) error {
+	if a := it.action; a != nil {
+		for k, v := range a.Set {
+			if err := txn.Set([]byte(k), v); err != nil {
+				return fmt.Errorf("write %s: %w", a.Kind, err)
+			}
+		}
+		if _, err := ab.Append(txn, audit.Entry{Kind: a.Kind, Subject: a.Subject, Actor: a.Actor, Payload: a.Payload}); err != nil {
+			return fmt.Errorf("append audit entry: %w", err)
+		}
+		return nil
+	}
 	id := it.ev.ID
 	if err := txn.Set([]byte(prefixStatus+id), []byte(it.status)); err != nil {
 		return fmt.Errorf("write status: %w", err)

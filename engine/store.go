@@ -23,6 +23,7 @@ const (
 	prefixHold       = "h/" // h/<hold id> -> hold JSON
 	prefixToken      = "k/" // k/<token id> -> token record JSON
 	prefixStatus     = "s/" // s/<event id> -> the transaction's current status
+	prefixClearance  = "c/" // c/<list>\x00<entry id>\x00<query key> -> clearance JSON
 )
 
 // LedgerAudit is the name of the audit ledger of decisions and officer actions.
@@ -182,6 +183,30 @@ func (s *Store) Status(eventID string) (string, error) {
 		return "", Errorf(ENOTFOUND, "no decision for %q", eventID)
 	}
 	return status, nil
+}
+
+// LoadClearances puts every stored sanctions clearance into s.
+func (st *Store) LoadClearances(s *Screening) (int, error) {
+	n := 0
+	err := st.db.View(func(txn *badger.Txn) error {
+		opt := badger.DefaultIteratorOptions
+		opt.Prefix = []byte(prefixClearance)
+		it := txn.NewIterator(opt)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var c Clearance
+			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &c) }); err != nil {
+				return fmt.Errorf("clearance %q: %w", it.Item().Key(), err)
+			}
+			s.clear(c)
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("load clearances: %w", err)
+	}
+	return n, nil
 }
 
 // windowKey is w/<occurred_at ms, big-endian><event id>, so that a scan

@@ -117,6 +117,10 @@ func ParseEvent(body []byte) (Event, error) {
 	return ev, fe.err()
 }
 
+// DecodeError turns a JSON decoding error into an EINVALID error naming
+// the field, for every strict JSON input of the API.
+func DecodeError(err error) error { return decodeError(err) }
+
 // decodeError turns a JSON decoding error into an EINVALID error naming the field.
 func decodeError(err error) error {
 	var syn *json.SyntaxError

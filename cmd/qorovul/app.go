@@ -13,6 +13,8 @@ import (
 	"github.com/qorovul/qorovul/engine"
 	"github.com/qorovul/qorovul/engine/httpapi"
 	"github.com/qorovul/qorovul/rules"
+	"github.com/qorovul/qorovul/sanctions"
+	"github.com/qorovul/qorovul/sanctions/lists"
 )
 
 // Defaults of the service's settings.
@@ -68,7 +70,11 @@ type App struct {
 
 	Store    *engine.Store
 	Pipeline *engine.Pipeline
-	Metrics  *httpapi.Metrics
+	// Lists is the sanctions index; Open loads it unless it is set
+	// (tests share one).
+	Lists     *sanctions.Index
+	Screening *engine.Screening
+	Metrics   *httpapi.Metrics
 	// URL is the HTTP API's base URL once Open returned.
 	URL string
 
@@ -116,8 +122,19 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if a.Store, err = engine.OpenStore(a.Config.DataDir, engine.StoreOptions{Logger: a.Log, Clock: a.Clock}); err != nil {
 		return err
 	}
+	if a.Lists == nil {
+		if a.Lists, err = loadLists(a.Config.ListsDir); err != nil {
+			return err
+		}
+	}
+	a.Screening = engine.NewScreening(sanctions.NewScreener(a.Lists))
+	if n, err := a.Store.LoadClearances(a.Screening); err != nil {
+		return err
+	} else if n > 0 {
+		a.Log.Info("sanctions clearances loaded", "count", n)
+	}
 	a.Metrics = httpapi.NewMetrics()
-	scorer := &engine.Scorer{Policy: policy, Clock: a.Clock, Log: a.Log}
+	scorer := &engine.Scorer{Policy: policy, Screener: a.Screening, Clock: a.Clock, Log: a.Log}
 	a.Pipeline, err = engine.NewPipeline(engine.PipelineConfig{
 		Store: a.Store, Scorer: scorer, Rates: rates, Clock: a.Clock, Log: a.Log, Observer: a.Metrics,
 	})
@@ -126,6 +143,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 	api := httpapi.New(httpapi.Config{
 		Pipeline: a.Pipeline, Decisions: a.Store, Auth: a.Store, Metrics: a.Metrics, Log: a.Log,
+		Screening: a.Screening, Recorder: a.Pipeline,
 	})
 	if a.ln, err = net.Listen("tcp", a.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.HTTPAddr, err)
@@ -144,8 +162,37 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if err := a.openStream(ctx); err != nil {
 		return err
 	}
-	a.Log.Info("qorovul serving", "http", a.URL, "data_dir", a.Config.DataDir, "policy_version", policy.Version())
+	a.Log.Info("qorovul serving", "http", a.URL, "data_dir", a.Config.DataDir, "policy_version", policy.Version(),
+		"lists_version", a.Lists.Version(), "listed_names", a.Lists.Names())
 	return nil
+}
+
+// ReloadLists loads the sanctions lists again (from --lists, or the
+// shipped snapshot) and swaps them in atomically; on error the lists in use
+// stay and the error names the file and line.
+func (a *App) ReloadLists() error {
+	err := a.Screening.Lists().Reload(func() (*sanctions.Index, error) { return loadLists(a.Config.ListsDir) })
+	if err != nil {
+		a.Log.Error("sanctions lists reload failed; the previous lists stay in use", "err", err)
+		return err
+	}
+	a.Log.Info("sanctions lists reloaded", "lists_version", a.Screening.Version())
+	return nil
+}
+
+func loadLists(dir string) (*sanctions.Index, error) {
+	if dir == "" {
+		ix, err := lists.LoadDefault()
+		if err != nil {
+			return nil, fmt.Errorf("load the shipped sanctions lists: %w", err)
+		}
+		return ix, nil
+	}
+	ix, err := lists.LoadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load --lists %s: %w", dir, err)
+	}
+	return ix, nil
 }
 
 // Wait blocks until ctx ends or the server fails.

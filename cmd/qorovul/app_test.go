@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/qorovul/qorovul/engine"
+	"github.com/qorovul/qorovul/sanctions"
+	"github.com/qorovul/qorovul/sanctions/lists"
 )
 
 // TestApp is a running instance with a token per role.
@@ -35,6 +37,7 @@ func MustOpenApp(t testing.TB, dir string) *TestApp {
 		t.Fatal(err)
 	}
 	app := NewApp(Config{DataDir: dir, HTTPAddr: "127.0.0.1:0"}, slog.New(slog.DiscardHandler))
+	app.Lists = MustLoadLists(t)
 	if err := app.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +81,22 @@ func (a *TestApp) MustPreauth(ev map[string]any) (engine.Decision, http.Header) 
 		a.t.Fatal(err)
 	}
 	return d, hdr
+}
+
+var (
+	listsOnce  sync.Once
+	sharedList *sanctions.Index
+	listsErr   error
+)
+
+// MustLoadLists loads the shipped sanctions snapshot once per test run.
+func MustLoadLists(t testing.TB) *sanctions.Index {
+	t.Helper()
+	listsOnce.Do(func() { sharedList, listsErr = lists.LoadDefault() })
+	if listsErr != nil {
+		t.Fatal(listsErr)
+	}
+	return sharedList
 }
 
 var testT0 = time.Date(2026, 4, 22, 17, 0, 0, 0, time.UTC)

@@ -29,6 +29,7 @@ func BenchmarkPreauth(b *testing.B) {
 		b.Fatal(err)
 	}
 	app := NewApp(Config{DataDir: dir, HTTPAddr: "127.0.0.1:0"}, slog.New(slog.DiscardHandler))
+	app.Lists = MustLoadLists(b)
 	if err := app.Open(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -57,6 +57,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		err = runAudit(ctx, rest, getenv, stdout, stderr)
 	case "rules":
 		err = runRules(ctx, rest, getenv, stdout, stderr)
+	case "screen":
+		err = runScreen(ctx, rest, stdin, stdout, stderr)
 	default:
 		err = usageError("unknown command %q", cmd)
 	}

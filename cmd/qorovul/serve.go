@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 )
 
 // runServe runs the service until SIGTERM or SIGINT, then shuts down
@@ -30,6 +33,14 @@ func runServe(ctx context.Context, args []string, getenv env, stderr io.Writer) 
 	if err := app.Open(ctx); err != nil {
 		return err
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			app.ReloadLists()
+		}
+	}()
 	err = app.Wait(ctx)
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), DefaultShutdownTimeout)

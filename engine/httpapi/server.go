@@ -53,6 +53,9 @@ type Config struct {
 	Pipeline  decider
 	Decisions decisionReader
 	Auth      authenticator
+	// Screening and Recorder serve the sanctions endpoints.
+	Screening screening
+	Recorder  engine.Recorder
 	Metrics   *Metrics
 	Log       *slog.Logger
 	// Ready reports whether the service can take traffic (for /healthz).
@@ -90,6 +93,9 @@ func New(cfg Config) *Server {
 
 	r.Handle("/v1/preauth", s.auth(s.handlePreauth, engine.RolePayment)).Methods(http.MethodPost)
 	r.Handle("/v1/decisions/{id}", s.auth(s.handleDecision, engine.RolePayment, engine.RoleOfficer, engine.RoleAuditor)).Methods(http.MethodGet)
+	r.Handle("/v1/sanctions/search", s.auth(s.handleSanctionsSearch, engine.RoleOfficer, engine.RoleAuditor)).Methods(http.MethodGet)
+	r.Handle("/v1/sanctions/suggest", s.auth(s.handleSanctionsSuggest, engine.RoleOfficer, engine.RoleAuditor)).Methods(http.MethodGet)
+	r.Handle("/v1/sanctions/clearances", s.auth(s.handleSanctionsClear, engine.RoleOfficer)).Methods(http.MethodPost)
 	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet)
 	r.Handle("/metrics", cfg.Metrics.Handler()).Methods(http.MethodGet)
 	r.HandleFunc("/openapi.json", s.handleOpenAPI).Methods(http.MethodGet)
