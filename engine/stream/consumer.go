@@ -33,6 +33,8 @@ type Consumer struct {
 	// rebalance is set when the group wants to rebalance and waits for
 	// this member to allow it.
 	rebalance atomic.Bool
+	// lastRetryLog is when a retry was last logged (Unix ns).
+	lastRetryLog atomic.Int64
 }
 
 // New connects a consumer to cfg.Brokers (lazily: the first request dials).
@@ -443,7 +445,9 @@ func (c *Consumer) submit(ctx, work context.Context, ev engine.Event) (engine.Re
 			return res, err
 		}
 		c.c.retries.Add(1)
-		c.log.Warn("stream submit failed; retrying", "event_id", ev.ID, "code", engine.ErrorCode(err), "err", err, "backoff", backoff)
+		if c.logRetry() {
+			c.log.Warn("stream submit failed; retrying", "event_id", ev.ID, "code", engine.ErrorCode(err), "err", err, "backoff", backoff, "retries", c.c.retries.Load())
+		}
 		if !sleep(ctx, backoff) {
 			return res, err
 		}
@@ -465,9 +469,19 @@ func (c *Consumer) produceAgain(ctx, work context.Context, r *kgo.Record) bool {
 		if err == nil {
 			return true
 		}
-		c.log.Warn("stream produce failed; retrying", "topic", r.Topic, "err", err, "backoff", backoff)
+		if c.logRetry() {
+			c.log.Warn("stream produce failed; retrying", "topic", r.Topic, "err", err, "backoff", backoff, "retries", c.c.retries.Load())
+		}
 		backoff = min(2*backoff, c.cfg.MaxBackoff)
 	}
+}
+
+// logRetry reports whether a retry should be logged: at most one a second,
+// however many records are retrying.
+func (c *Consumer) logRetry() bool {
+	now := time.Now().UnixNano()
+	last := c.lastRetryLog.Load()
+	return now-last >= int64(time.Second) && c.lastRetryLog.CompareAndSwap(last, now)
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
