@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qorovul/qorovul/engine"
+	"github.com/qorovul/qorovul/engine/ingest"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -18,6 +19,7 @@ import (
 // the event's effect is durable.
 type submitter interface {
 	Submit(ctx context.Context, ev engine.Event) (engine.Result, error)
+	SubmitStatus(ctx context.Context, ev engine.Event) (engine.Result, error)
 }
 
 var _ submitter = (*engine.Pipeline)(nil)
@@ -440,7 +442,13 @@ func (c *Consumer) outputs(ctx, work context.Context, j *job) (output, error) {
 func (c *Consumer) submit(ctx, work context.Context, ev engine.Event) (engine.Result, error) {
 	backoff := 50 * time.Millisecond
 	for {
-		res, err := c.sub.Submit(work, ev)
+		var res engine.Result
+		var err error
+		if ingest.StatusOnly(ev) {
+			res, err = c.sub.SubmitStatus(work, ev)
+		} else {
+			res, err = c.sub.Submit(work, ev)
+		}
 		if err == nil || deadLetter(err) {
 			return res, err
 		}

@@ -87,9 +87,7 @@ func (r *Running) Stop(t testing.TB) {
 }
 
 // MustRun creates the topics and runs a consumer on the broker.
-func MustRun(t testing.TB, b *stream.Broker, p interface {
-	Submit(context.Context, engine.Event) (engine.Result, error)
-}, cfg stream.Config) *Running {
+func MustRun(t testing.TB, b *stream.Broker, p *engine.Pipeline, cfg stream.Config) *Running {
 	t.Helper()
 	cfg.Brokers = []string{b.Addr()}
 	cfg.Partitions = 3

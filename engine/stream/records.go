@@ -52,9 +52,12 @@ func decode(r *kgo.Record) (engine.Event, error) {
 
 // decisionRecord is the decision produced for an event, keyed by payer.
 func decisionRecord(topic string, ev *engine.Event, res *engine.Result) (*kgo.Record, error) {
-	b, err := json.Marshal(&res.Decision)
-	if err != nil {
-		return nil, fmt.Errorf("encode decision %s: %w", ev.ID, err)
+	b := res.JSON
+	if b == nil {
+		var err error
+		if b, err = json.Marshal(&res.Decision); err != nil {
+			return nil, fmt.Errorf("encode decision %s: %w", ev.ID, err)
+		}
 	}
 	key := ev.Payer.ID
 	if key == "" {
@@ -129,6 +132,8 @@ func deadLetter(err error) bool {
 	switch engine.ErrorCode(err) {
 	case engine.EINVALID, engine.ECONFLICT, engine.ETOOLARGE, engine.EMEDIATYPE:
 		return true
+	case engine.ENOTFOUND:
+		return true // a status for a transaction never decided
 	}
 	return false
 }
