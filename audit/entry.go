@@ -257,6 +257,9 @@ func compactPayload(p []byte) (json.RawMessage, error) {
 	if len(p) == 0 {
 		return json.RawMessage("null"), nil
 	}
+	if json.Valid(p) && isCompactJSON(p) {
+		return p, nil // already canonical: no copy
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(p))
 	if err := json.Compact(&buf, p); err != nil {

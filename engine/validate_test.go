@@ -193,3 +193,18 @@ func FuzzParseEvent(f *testing.F) {
 		}
 	})
 }
+
+// TestFastE164AgreesWithParser checks the E.164 fast path against
+// libphonenumber's parser on numbers of many countries and lengths.
+func TestFastE164AgreesWithParser(t *testing.T) {
+	for _, n := range []string{"+998901234567", "+99890123456", "+9989012345678", "+992935123456", "+79161234567",
+		"+7916123456", "+12025550123", "+442071838750", "+390612345678", "+971501234567", "+8613812345678",
+		"+99833123456", "+1202555012", "+999123456789", "+2011234567890", "+35312345678", "+9989"} {
+		got, ok := engine.NormalizeMSISDN(n, "")
+		// The slow path, forced by a space the fast path refuses.
+		want, wantOK := engine.NormalizeMSISDN(n[:3]+" "+n[3:], "")
+		if ok != wantOK || got != want {
+			t.Errorf("%s: fast %q %v, parser %q %v", n, got, ok, want, wantOK)
+		}
+	}
+}
