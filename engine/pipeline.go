@@ -220,13 +220,21 @@ func (p *Pipeline) SubmitStatus(ctx context.Context, ev Event) (Result, error) {
 // committed in the same transaction by the one committer, so that the
 // audit chain keeps a single writer.
 type Action struct {
-	Kind    string // audit entry kind, e.g. "sanctions.clear"
+	Kind    string // audit entry kind, e.g. "sanctions.clear"; "" writes no entry
 	Subject string
 	Actor   string
 	Payload []byte // JSON
 	Set     map[string][]byte
+	Delete  []string
 	// Applied, if set, runs once the action is durable.
 	Applied func()
+}
+
+// StatusEmitted records that the change of event id to status to was
+// published (the consumer calls it once the broker acknowledged the status
+// record), so that a redelivery no longer reports it.
+func (p *Pipeline) StatusEmitted(ctx context.Context, id, to string) error {
+	return p.Record(ctx, Action{Delete: []string{string(emitKey(id, to))}})
 }
 
 // Record commits a and returns once it is durable.
@@ -332,6 +340,16 @@ func (p *Pipeline) sequenceOne(it *item) {
 		}
 		it.dup, it.decJSON = true, stored
 		if it.ev.Status == "" || it.ev.Status == status {
+			if it.ev.Status != "" {
+				// The record that made the current status, again: if its
+				// change was never published, report it once more.
+				ch, err := p.store.unpublished(id, status)
+				if err != nil {
+					p.finish(it, fmt.Errorf("read status emit marker %s: %w", id, err))
+					return
+				}
+				it.change = ch
+			}
 			p.obs.Decided(it.dec.Outcome, true)
 			p.finish(it, nil)
 			return
@@ -515,6 +533,14 @@ func (p *Pipeline) writeItem(txn *badger.Txn, ab *audit.Batch, it *item) error {
 				return fmt.Errorf("write %s: %w", a.Kind, err)
 			}
 		}
+		for _, k := range a.Delete {
+			if err := txn.Delete([]byte(k)); err != nil {
+				return fmt.Errorf("delete %q: %w", k, err)
+			}
+		}
+		if a.Kind == "" {
+			return nil
+		}
 		if _, err := ab.Append(txn, audit.Entry{Kind: a.Kind, Subject: a.Subject, Actor: a.Actor, Payload: a.Payload}); err != nil {
 			return fmt.Errorf("append audit entry: %w", err)
 		}
@@ -528,6 +554,11 @@ func (p *Pipeline) writeItem(txn *badger.Txn, ab *audit.Batch, it *item) error {
 		payload, err := json.Marshal(it.change)
 		if err != nil {
 			return fmt.Errorf("encode status change: %w", err)
+		}
+		// Until the consumer says the change was published, a redelivery
+		// of this record reports it again (see StatusEmitted).
+		if err := txn.Set(emitKey(id, it.change.To), payload); err != nil {
+			return fmt.Errorf("write status emit marker: %w", err)
 		}
 		if _, err := ab.Append(txn, audit.Entry{Kind: "status.change", Subject: id, Payload: payload}); err != nil {
 			return fmt.Errorf("append audit entry: %w", err)

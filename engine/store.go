@@ -23,6 +23,7 @@ const (
 	prefixHold       = "h/" // h/<hold id> -> hold JSON
 	prefixToken      = "k/" // k/<token id> -> token record JSON
 	prefixStatus     = "s/" // s/<event id> -> the transaction's current status
+	prefixEmit       = "x/" // x/<event id>\x00<status> -> a status change not yet published
 	prefixClearance  = "c/" // c/<list>\x00<entry id>\x00<query key> -> clearance JSON
 )
 
@@ -171,6 +172,27 @@ func (s *Store) lookup(eventID string) (dec []byte, status string, err error) {
 		return err
 	})
 	return dec, status, err
+}
+
+func emitKey(eventID, status string) []byte {
+	return []byte(prefixEmit + eventID + "\x00" + status)
+}
+
+// unpublished returns the change to status of eventID if it is not yet
+// published, or nil.
+func (s *Store) unpublished(eventID, status string) (*StatusChange, error) {
+	var ch *StatusChange
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(emitKey(eventID, status))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		ch = new(StatusChange)
+		return item.Value(func(v []byte) error { return json.Unmarshal(v, ch) })
+	})
+	return ch, err
 }
 
 // Status returns the current status of a decided transaction.

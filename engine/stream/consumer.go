@@ -20,6 +20,7 @@ import (
 type submitter interface {
 	Submit(ctx context.Context, ev engine.Event) (engine.Result, error)
 	SubmitStatus(ctx context.Context, ev engine.Event) (engine.Result, error)
+	StatusEmitted(ctx context.Context, eventID, status string) error
 }
 
 var _ submitter = (*engine.Pipeline)(nil)
@@ -383,10 +384,24 @@ func (c *Consumer) handle(ctx, work context.Context, j *job) bool {
 			pending.Done()
 		})
 	}
-	release()
+	if outs.res.StatusChange == nil {
+		// A later record of this event id may go ahead now; after a
+		// status change it waits until the change is published, so that
+		// it does not publish it again.
+		release()
+	}
 	pending.Wait()
 	for i, r := range recs {
 		if failed[i] && !c.produceAgain(ctx, work, r) {
+			return false
+		}
+	}
+	if ch := outs.res.StatusChange; ch != nil {
+		// The status record is acknowledged: a redelivery of this input
+		// need not publish it again. If this fails the offset is not
+		// committed, and the redelivery publishes it once more.
+		if err := c.sub.StatusEmitted(work, ch.EventID, ch.To); err != nil {
+			c.log.Warn("recording a published status change failed", "event_id", ch.EventID, "err", err)
 			return false
 		}
 	}

@@ -61,3 +61,28 @@ func TestUzumConfirmAndReverse(t *testing.T) {
 		t.Fatalf("error codes %v", codes)
 	}
 }
+
+// TestStatusChangeSurvivesCrashBeforePublish: a status change committed in
+// Badger whose record never reached the broker (the process died between
+// the two) is published when the input record is redelivered, once.
+func TestStatusChangeSurvivesCrashBeforePublish(t *testing.T) {
+	b := MustStartBroker(t)
+	p := MustOpenPipeline(t, MustOpenStore(t, t.TempDir()), 0)
+	tr := stream.Traffic{Start: t0, Prefix: "crash-"}
+	drift := tr.Drift(1, "sent") // pending, then sent
+	// The first life: both records decided and committed, nothing published.
+	for _, r := range drift {
+		ev := decodeGenerated(t, r)
+		if _, err := p.Submit(t.Context(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The second life: the uncommitted offsets are redelivered, twice over.
+	r := MustRun(t, b, p, stream.Config{Partitions: 1})
+	MustProduce(t, MustClient(t, b), drift[0], drift[1], drift[1])
+	WaitCommitted(t, r, 3)
+	status := MustReadTopic(t, b, stream.DefaultStatusTopic)
+	if len(status) != 1 || !strings.Contains(string(status[0].Value), `"to":"sent"`) {
+		t.Fatalf("%d status records", len(status))
+	}
+}
