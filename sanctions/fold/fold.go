@@ -56,7 +56,18 @@ type Token struct {
 	Role   Role
 	Group  string // given-name equivalence group, "" if none
 	Common bool   // a corridor-common name part (weight lowered)
+	Sep    Sep    // what separated the word from the one before it
 }
+
+// Sep is how a word was separated from the word before it in the written name.
+type Sep uint8
+
+// Separators, as far as they tell the structure of a name.
+const (
+	SepSpace  Sep = iota // a space or other punctuation, or the first word
+	SepHyphen            // a hyphen and nothing else: one compound (Pridmore-Smith, Jong-un)
+	SepComma             // a comma: "SURNAME, Given" puts the surname before it
+)
 
 // Folder normalises names into tokens. It holds the embedded data (given-name equivalents,
 // organisation forms, common name parts, countries) and is safe for concurrent use.
@@ -165,12 +176,15 @@ func eachLine(name string, fn func(string) error) error {
 
 // plainKeys folds one data-file word to all its keys.
 func (f *Folder) plainKeys(w string) []string {
-	toks := f.split(nil, lower(w))
-	if len(toks) == 0 {
+	words := f.split(nil, lower(w))
+	if len(words) == 0 {
 		return nil
 	}
-	raw := strings.Join(toks, "")
-	t := f.token(raw)
+	var raw strings.Builder
+	for _, w := range words {
+		raw.WriteString(w.text)
+	}
+	t := f.token(raw.String())
 	keys := []string{t.Key}
 	for _, a := range t.Alts {
 		keys = append(keys, a.Key)
@@ -179,10 +193,10 @@ func (f *Folder) plainKeys(w string) []string {
 }
 
 func (f *Folder) countryKey(s string) string {
-	toks := f.split(nil, lower(s))
-	keys := make([]string, 0, len(toks))
-	for _, t := range toks {
-		keys = append(keys, f.token(t).Key)
+	words := f.split(nil, lower(s))
+	keys := make([]string, 0, len(words))
+	for _, w := range words {
+		keys = append(keys, f.token(w.text).Key)
 	}
 	return strings.Join(keys, " ")
 }
@@ -217,12 +231,21 @@ func isApostrophe(r rune) bool {
 	return false
 }
 
+// word is one written word of a name and its separator from the word before.
+type word struct {
+	text string
+	sep  Sep
+}
+
 // split cuts a lower-case string into words: letters, digits and marks; an apostrophe
-// inside a word stays (as ') so that Uzbek o' and g' survive.
-func (f *Folder) split(dst []string, s string) []string {
+// inside a word stays (as ') so that Uzbek o' and g' survive. Each word records its
+// separator from the previous one: a comma anywhere between them wins, then a run of dashes
+// alone (a compound), else a space.
+func (f *Folder) split(dst []word, s string) []word {
 	start := -1
 	var b strings.Builder
 	needCopy := false // the word holds a non-ASCII apostrophe that must be rewritten
+	sep, dashes, other := SepSpace, false, false
 	flush := func(end int) {
 		if start < 0 {
 			return
@@ -241,7 +264,8 @@ func (f *Folder) split(dst []string, s string) []string {
 		}
 		w = strings.TrimRight(w, "'")
 		if w != "" {
-			dst = append(dst, w)
+			dst = append(dst, word{text: w, sep: sep})
+			sep, dashes, other = SepSpace, false, false
 		}
 		start, needCopy = -1, false
 	}
@@ -250,6 +274,9 @@ func (f *Folder) split(dst []string, s string) []string {
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
 			if start < 0 {
 				start = i
+				if sep != SepComma && dashes && !other {
+					sep = SepHyphen
+				}
 			}
 		case isApostrophe(r) && start >= 0:
 			if r != '\'' {
@@ -257,6 +284,14 @@ func (f *Folder) split(dst []string, s string) []string {
 			}
 		default:
 			flush(i)
+			switch {
+			case r == ',' || r == '،' || r == '，':
+				sep = SepComma
+			case unicode.Is(unicode.Pd, r):
+				dashes = true
+			default:
+				other = true
+			}
 		}
 	}
 	flush(len(s))
@@ -331,8 +366,14 @@ var patronymMarkers = map[string]bool{"ugli": true, "ogli": true, "oglu": true, 
 // never with a bare name (Karimov is not Karim).
 var surnameSuffixes = []string{"zoda", "zade", "zod", "iev", "ov", "ev"}
 
-// SurnameSuffix returns the surname suffix that long adds to short ("ov" for karim, karimov),
-// or "" when long is not short plus one of them.
+// derivedSuffixes make another name of a surname or a name: Slavic -ski (Pavlov, Pavlovski;
+// keys fold -sky, -ska and -skaya to -ski) and the patronymic endings (David, Davidovich).
+// Unlike surnameSuffixes they give no stem variants here; they only keep the two apart.
+var derivedSuffixes = []string{"ski", "ovich", "evich", "ovna", "evna", "ich", "ichna"}
+
+// SurnameSuffix returns the suffix that long adds to short to make another name ("ov" for
+// karim, karimov; "ski" for pavlov, pavlovski; "ovich" for david, davidovich), or "" when
+// long is not short plus one of them.
 func SurnameSuffix(short, long string) string {
 	if len(long) <= len(short) || long[:len(short)] != short {
 		return ""
@@ -340,6 +381,11 @@ func SurnameSuffix(short, long string) string {
 	rest := long[len(short):]
 	for _, suf := range surnameSuffixes {
 		if rest == suf || rest == suf+"a" || rest == "i"+suf {
+			return suf
+		}
+	}
+	for _, suf := range derivedSuffixes {
+		if rest == suf {
 			return suf
 		}
 	}
@@ -388,7 +434,7 @@ func (f *Folder) token(raw string) Token {
 	switch {
 	case f.legalPlain[plainLatin(raw)] != "":
 		t.Role, t.Group = RoleLegal, f.legalPlain[plainLatin(raw)]
-	case particles[t.Key]:
+	case isParticle(raw, t.Key):
 		t.Role = RoleParticle
 	case utf8.RuneCountInString(t.Key) == 1:
 		t.Role = RoleInitial
@@ -441,6 +487,16 @@ func stripMarks(w string) string {
 	return w
 }
 
+// isParticle tells whether a word is a particle. A short particle must be written as one,
+// letter for letter: Lee, Ann and Dee fold to the keys of le, an and de but are names, and
+// "the" folds to te.
+func isParticle(raw, key string) bool {
+	if len(key) > 3 {
+		return particles[key]
+	}
+	return particles[strings.ReplaceAll(plainLatin(raw), "'", "")]
+}
+
 // plainLatin is a word in Latin letters before folding (Cyrillic by ICAO).
 func plainLatin(w string) string {
 	if hasCyrillic(w) {
@@ -462,13 +518,22 @@ func containsAlt(alts []Variant, k string) bool {
 // ("limited liability company", "ООО") become one legal token; the word before o'g'li/qizi
 // becomes a patronymic.
 func (f *Folder) Tokens(dst []Token, name string) []Token {
-	var wordsBuf [16]string
+	var wordsBuf [16]word
 	words := f.split(wordsBuf[:0], lower(name))
 	start := len(dst)
+	pending := SepSpace // the separator of a word that folded to nothing passes on
 	for _, w := range words {
-		if t := f.token(w); t.Key != "" { // a lone soft sign or apostrophe folds to nothing
-			dst = append(dst, t)
+		t := f.token(w.text)
+		if t.Key == "" { // a lone soft sign or apostrophe folds to nothing
+			pending = max(pending, w.sep)
+			continue
 		}
+		t.Sep = max(pending, w.sep)
+		if len(dst) == start {
+			t.Sep = SepSpace
+		}
+		pending = SepSpace
+		dst = append(dst, t)
 	}
 	toks := dst[start:]
 	// multi-word organisation forms
@@ -493,7 +558,7 @@ func (f *Folder) Tokens(dst []Token, name string) []Token {
 			for j := range keys {
 				raw[j] = toks[i+j].Raw
 			}
-			toks[i] = Token{Raw: strings.Join(raw, " "), Key: canon, Role: RoleLegal, Group: canon}
+			toks[i] = Token{Raw: strings.Join(raw, " "), Key: canon, Role: RoleLegal, Group: canon, Sep: toks[i].Sep}
 			toks = append(toks[:i+1], toks[i+len(keys):]...)
 			break
 		}

@@ -1,6 +1,7 @@
 package fold_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -58,6 +59,7 @@ func TestSpellingsShareKeys(t *testing.T) {
 		{"BGNYe", "Yevgeniy Abdullayev", "Evgenii Abdullaev"},
 		{"Feminine", "Karimova", "Karimov"},
 		{"FeminineSkaya", "Kovalevskaya", "Kovalevsky"},
+		{"FeminineSka", "Pawlowska", "Pavlovsky"},
 		{"TajikLetters", "Ҷамшед Раҳимов", "Jamshed Rahimov"},
 		{"TajikQ", "Қодиров", "Kodirov"},
 		{"UzbekCyrillicU", "Ўткир", "Utkir"},
@@ -134,6 +136,11 @@ func TestRoles(t *testing.T) {
 		{"Jamshid Burxon o'g'li Xolmatov", []fold.Role{fold.RoleName, fold.RolePatronymic, fold.RoleParticle, fold.RoleName}},
 		{"Malika Anvar qizi", []fold.Role{fold.RoleName, fold.RolePatronymic, fold.RoleParticle}},
 		{"Osama bin Laden", []fold.Role{fold.RoleName, fold.RoleParticle, fold.RoleName}},
+		{"Abd al-Rahman", []fold.Role{fold.RoleName, fold.RoleParticle, fold.RoleName}},
+		{"Аль-Багдади", []fold.Role{fold.RoleParticle, fold.RoleName}},
+		{"Sarah Lee", []fold.Role{fold.RoleName, fold.RoleName}}, // lee folds to the key of le
+		{"Ann Dee", []fold.Role{fold.RoleName, fold.RoleName}},
+		{"The World Bank", []fold.Role{fold.RoleParticle, fold.RoleName, fold.RoleName}},
 		{"V. Putin", []fold.Role{fold.RoleInitial, fold.RoleName}},
 		{"Gazprom Limited Liability Company", []fold.Role{fold.RoleName, fold.RoleLegal}},
 		{"ООО Газпром", []fold.Role{fold.RoleLegal, fold.RoleName}},
@@ -153,6 +160,35 @@ func TestRoles(t *testing.T) {
 				t.Errorf("%q roles = %v, want %v", c.name, got, c.roles)
 				break
 			}
+		}
+	}
+}
+
+func TestSeparators(t *testing.T) {
+	f := mustFolder(t)
+	const sp, hy, co = fold.SepSpace, fold.SepHyphen, fold.SepComma
+	cases := []struct {
+		name string
+		seps []fold.Sep
+	}{
+		{"JOHN B. PRIDMORE-SMITH", []fold.Sep{sp, sp, sp, hy}},
+		{"PRIDMORE–SMITH, John", []fold.Sep{sp, hy, co}}, // en dash
+		{"USMANOV, Alisher Burhanovich", []fold.Sep{sp, co, sp}},
+		{"Usmanov ,Alisher", []fold.Sep{sp, co}},
+		{"Kim Jong - un", []fold.Sep{sp, sp, sp}}, // a spaced dash is not a compound
+		{"Abd al-Rahman", []fold.Sep{sp, sp, hy}},
+		{"-Smith", []fold.Sep{sp}},
+		{"Ivanov, -Petr", []fold.Sep{sp, co}},
+		{"Ivanov ь, Petr", []fold.Sep{sp, co}}, // a word folding to nothing passes its comma on
+	}
+	for _, c := range cases {
+		toks := f.Tokens(nil, c.name)
+		var got []fold.Sep
+		for _, t := range toks {
+			got = append(got, t.Sep)
+		}
+		if !slices.Equal(got, c.seps) {
+			t.Errorf("%q separators = %v, want %v", c.name, got, c.seps)
 		}
 	}
 }
@@ -192,6 +228,12 @@ func TestZodaStem(t *testing.T) {
 	}
 	if got := fold.SurnameSuffix("karim", "karimi"); got != "" {
 		t.Errorf("SurnameSuffix(karim, karimi) = %q", got)
+	}
+	if got := fold.SurnameSuffix("pavlov", "pavlovski"); got != "ski" {
+		t.Errorf("SurnameSuffix(pavlov, pavlovski) = %q", got)
+	}
+	if got := fold.SurnameSuffix("david", "davidovich"); got != "ovich" {
+		t.Errorf("SurnameSuffix(david, davidovich) = %q", got)
 	}
 }
 
@@ -253,8 +295,13 @@ func FuzzTokens(f *testing.F) {
 		f.Add(s)
 	}
 	fl := mustFolder(f)
+	f.Add("Pridmore-Smith, John")
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, tok := range fl.Tokens(nil, s) {
+		toks := fl.Tokens(nil, s)
+		if len(toks) > 0 && toks[0].Sep != fold.SepSpace {
+			t.Fatalf("first token of %q has separator %d", s, toks[0].Sep)
+		}
+		for _, tok := range toks {
 			if tok.Key == "" && tok.Role != fold.RoleLegal {
 				t.Fatalf("empty key for %q in %q", tok.Raw, s)
 			}

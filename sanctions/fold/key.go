@@ -20,7 +20,7 @@ func isVowel(c byte) bool {
 //	shch/sch → sh, dzh/dj/zh → j, kh/x → h (x also as ks, see XAlt), gh → g, ph → f, th → t,
 //	q → k, w → v, c → k (s before e/i/y), y → i, j after a vowel → i, o' → u, g' → g,
 //	initial or post-vowel ye → e, ou → u, doubled letters → one,
-//	and the gendered surname endings -ova/-eva/-ina/-skaya → -ov/-ev/-in/-ski.
+//	and the gendered surname endings -ova/-eva/-ina/-skaya/-ska → -ov/-ev/-in/-ski.
 //
 // Letters of other scripts pass through. x is read as "ks" here; XAlt gives the "kh" reading.
 func Key(s string) string { return key(s, false) }
@@ -177,6 +177,8 @@ func foldEnding(b []byte) []byte {
 	switch {
 	case hasSuffix(b, "skaia"), hasSuffix(b, "skaa"):
 		return append(b[:n-len("skaia")+boolInt(hasSuffix(b, "skaa"))], "ski"...)
+	case hasSuffix(b, "ska"): // Polish feminine Pawlowska, Kowalska
+		return append(b[:n-1], 'i')
 	case hasSuffix(b, "ova"), hasSuffix(b, "eva"), hasSuffix(b, "ina"):
 		return b[:n-1]
 	}
