@@ -57,14 +57,57 @@ func TestLoadDir(t *testing.T) {
 	for _, e := range ix.Entities() {
 		counts[e.List]++
 	}
-	if counts[sanctions.ListOFAC] != 8 || counts[sanctions.ListUN] != 5 || counts[sanctions.ListCSL] != 5 {
+	// the CSL's copy of SDN 35283 repeats the OFAC entry and is dropped
+	if counts[sanctions.ListOFAC] != 8 || counts[sanctions.ListUN] != 5 || counts[sanctions.ListCSL] != 4 {
 		t.Errorf("entities per list = %v", counts)
 	}
 	if !strings.HasPrefix(ix.Version(), "sha256:") || len(ix.Version()) != len("sha256:")+64 {
 		t.Errorf("version = %q", ix.Version())
 	}
-	if ms := ix.Screen(sanctions.Query{Name: "Алишер Усманов"}); len(ms) != 2 {
-		t.Errorf("matches = %+v, want OFAC and CSL 35283", ms)
+	ms := ix.Screen(sanctions.Query{Name: "Алишер Усманов"})
+	if len(ms) != 1 || ms[0].List != sanctions.ListOFAC || ms[0].EntryID != "35283" {
+		t.Errorf("matches = %+v, want OFAC 35283 once", ms)
+	}
+	if _, ok := ix.Entity(sanctions.ListCSL, "21944"); !ok {
+		t.Error("CSL SDN entry 21944, absent from the OFAC test file, was dropped")
+	}
+}
+
+// A CSL copy of an SDN entry that says something the OFAC entry does not is kept.
+func TestCSLCopyWithMoreIsKept(t *testing.T) {
+	dir := copyTestdata(t, false)
+	path := filepath.Join(dir, "csl_consolidated.csv")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const alias = `"USMONOV, Alisher; USMANOV, Alisher Burkhanovich"`
+	if !bytes.Contains(b, []byte(alias)) {
+		t.Fatal("test file changed: no alias field for 35283")
+	}
+	b = bytes.Replace(b, []byte(alias), []byte(`"USMONOV, Alisher; USMANOV, Alisher Burkhanovich; USMANOV, Ali"`), 1)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ix := mustLoad(t, dir)
+	e, ok := ix.Entity(sanctions.ListCSL, "35283")
+	if !ok {
+		t.Fatal("CSL 35283 with an alias OFAC lacks was dropped")
+	}
+	if len(e.Names) != 4 {
+		t.Errorf("CSL 35283 names = %+v", e.Names)
+	}
+	// and without the OFAC files the CSL copy is all there is
+	for _, f := range []string{"sdn.csv", "alt.csv", "add.csv"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(path, bytes.Replace(b, []byte("; USMANOV, Ali\""), []byte(`"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := mustLoad(t, dir).Entity(sanctions.ListCSL, "35283"); !ok {
+		t.Error("CSL 35283 dropped with no OFAC list loaded")
 	}
 }
 
@@ -167,8 +210,9 @@ func TestLoadDefault(t *testing.T) {
 	for _, e := range ix.Entities() {
 		counts[e.List]++
 	}
-	// sdn.csv 14,965 rows; UN 730 individuals + 273 entities; CSL 14,160 rows, 14,048 ids
-	if counts[sanctions.ListOFAC] != 14965 || counts[sanctions.ListUN] != 1003 || counts[sanctions.ListCSL] != 14048 {
+	// sdn.csv 14,965 rows; UN 730 individuals + 273 entities; CSL 14,160 rows, 14,048 ids, of
+	// which 9,034 repeat an OFAC entry as it is and are dropped
+	if counts[sanctions.ListOFAC] != 14965 || counts[sanctions.ListUN] != 1003 || counts[sanctions.ListCSL] != 5014 {
 		t.Errorf("entities per list = %v", counts)
 	}
 	again, err := lists.LoadDefault()

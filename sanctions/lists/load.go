@@ -145,6 +145,7 @@ func LoadFS(fsys fs.FS) (*sanctions.Index, error) {
 		}
 		entities = append(entities, csl.Map(rows)...)
 	}
+	entities = dropCSLCopies(entities)
 	version := "sha256:" + hex.EncodeToString(h.Sum(nil))
 	return sanctions.NewIndex(entities, version)
 }
