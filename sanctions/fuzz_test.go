@@ -14,6 +14,8 @@ func FuzzScreen(f *testing.F) {
 				{Full: "Усманов Алишер", Kind: sanctions.NameAlias, Original: true}}},
 		{List: "t", ID: "2", Type: sanctions.TypeOrganization, Names: []sanctions.Name{{Full: "OOO Bank Rossiya"}, {Full: "B.R.", Kind: sanctions.NameWeak}}},
 		{List: "t", ID: "3", Type: sanctions.TypeVessel, Names: []sanctions.Name{{Full: "IVAN SIDORENKO"}}},
+		{List: "t", ID: "4", Type: sanctions.TypeUnknown, Names: []sanctions.Name{{Full: "JOHN B. PRIDMORE-SMITH"},
+			{Full: "ABD-AL-RAHMAN, Kim Jong-un", Kind: sanctions.NameAlias}}},
 	}, "sha256:fuzz")
 	if err != nil {
 		f.Fatal(err)
@@ -22,6 +24,8 @@ func FuzzScreen(f *testing.F) {
 		f.Add(s, "1953-09-09", "RU")
 	}
 	f.Add("Usmanov", "19", "??")
+	f.Add("Smith-Pridmore, John-B", "", "")
+	f.Add("-, ,- Abd-al-", "", "")
 	f.Fuzz(func(t *testing.T, name, dob, nat string) {
 		ms := ix.ScreenAt(sanctions.Query{Name: name, DOB: dob, Nationality: nat}, 0.3)
 		for i, m := range ms {

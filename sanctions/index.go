@@ -47,7 +47,10 @@ type nameInfo struct {
 	toks    []fold.Token
 	tokIDs  []int32 // one id per distinct (word, role): equal ids score alike
 	weights []float32
-	total   float32 // sum of weights
+	miss    []float32 // what leaving each part unmatched costs
+	total   float32   // sum of weights
+	minDen  float32   // the least the listed side of a coverage ratio can weigh (bounds)
+	edges   uint16    // given name and surname (edgeMask), for individuals
 }
 
 type dateRange struct {
@@ -124,7 +127,11 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 				}
 				ids[j] = id
 			}
-			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), toks: nt, tokIDs: ids})
+			var edges uint16
+			if e.Type == TypeIndividual || e.Type == TypeUnknown && !hasRole(nt, fold.RoleLegal) {
+				edges = edgeMask(nt)
+			}
+			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), toks: nt, tokIDs: ids, edges: edges})
 			info.names = append(info.names, id)
 			var seen [24]int32
 			ns := 0
@@ -232,11 +239,16 @@ func eachGram(k string, fn func(uint32)) {
 func (ix *Index) setWeights() {
 	for i := range ix.names {
 		n := &ix.names[i]
-		n.weights = make([]float32, len(n.toks))
-		n.total = 0
+		n.weights, n.miss, n.total = ix.weights(make([]float32, 0, len(n.toks)), make([]float32, 0, len(n.toks)), n.toks)
+		// each part counts its weight matched, its miss cost unmatched, and a patronymic
+		// only a share of that against a query without one
+		n.minDen = 0
 		for j := range n.toks {
-			n.weights[j] = float32(ix.weight(&n.toks[j]))
-			n.total += n.weights[j]
+			d := n.weights[j]
+			if n.toks[j].Role == fold.RolePatronymic {
+				d = min(d, float32(ix.params.MissingPatronymicFactor)*n.miss[j])
+			}
+			n.minDen += d
 		}
 	}
 }
@@ -252,27 +264,33 @@ func (ix *Index) rarity(key string) float64 {
 	return max(0, min(1, r))
 }
 
-// weight of a name part: its role, its rarity on the lists and corridor commonness.
-func (ix *Index) weight(t *fold.Token) float64 {
+// weight of a name part: what matching it earns, by its role, its rarity on the lists and
+// corridor commonness; and its miss cost: what leaving it unmatched costs. A frequent part
+// proves little when it matches, but a name that lacks it is no more the same name for
+// that, so the miss cost keeps more of the role weight (MissRarityFloor) and ignores
+// corridor commonness. The miss cost is never below the weight.
+func (ix *Index) weight(t *fold.Token) (w, miss float64) {
 	p := &ix.params
-	var w float64
+	var role float64
 	switch t.Role {
 	case fold.RolePatronymic:
-		w = p.WeightPatronymic
+		role = p.WeightPatronymic
 	case fold.RoleInitial:
-		w = p.WeightInitial
+		role = p.WeightInitial
 	case fold.RoleLegal:
-		w = p.WeightLegal
+		role = p.WeightLegal
 	case fold.RoleParticle:
-		w = p.WeightParticle
+		role = p.WeightParticle
 	default:
-		w = 1
+		role = 1
 	}
-	w *= p.RarityFloor + (1-p.RarityFloor)*ix.rarity(t.Key)
+	r := ix.rarity(t.Key)
+	w = role * (p.RarityFloor + (1-p.RarityFloor)*r)
 	if t.Common {
 		w *= p.CommonFactor
 	}
-	return w
+	miss = max(w, role*(p.MissRarityFloor+(1-p.MissRarityFloor)*r))
+	return w, miss
 }
 
 // parseDate reads a list date: "YYYY-MM-DD", "YYYY-MM", "YYYY" or "YYYY/YYYY".

@@ -18,6 +18,12 @@ type Params struct {
 	MissingPatronymicFactor float64
 	// RarityFloor is the weight share a part keeps however frequent it is on the lists.
 	RarityFloor float64
+	// MissRarityFloor is the same floor for a part's miss cost: what leaving it unmatched
+	// costs. Frequency makes a match on a part weak evidence, not its absence cheap.
+	MissRarityFloor float64
+	// EdgeFactor multiplies the miss cost of a listed person's given name or surname (the
+	// edges of the name, see edgeMask) that the query does not match; middle names keep 1.
+	EdgeFactor float64
 	// CommonFactor multiplies the weight of corridor-common parts (Muhammad, Karimov…).
 	CommonFactor float64
 
@@ -61,6 +67,8 @@ func DefaultParams() Params {
 		WeightLegal:      0.2,
 		WeightParticle:   0.1,
 		RarityFloor:      0.3,
+		MissRarityFloor:  0.5,
+		EdgeFactor:       2,
 
 		MissingPatronymicFactor: 0.3,
 		CommonFactor:            0.8,

@@ -61,6 +61,9 @@ func (ix *Index) partSim(a, b *fold.Token) (float64, how, int8, int8) {
 	}
 	best, bh, ba, bb := keySim(p, a.Key, b.Key), howFuzzy, int8(-1), int8(-1)
 	for i := range a.Alts {
+		if !stemMeets(a.Alts[i].Via, b) {
+			continue
+		}
 		sa := isSuffixStem(a.Alts[i].Via)
 		f := variantFactor(p, a.Alts[i].Via)
 		if !sa {
@@ -69,7 +72,7 @@ func (ix *Index) partSim(a, b *fold.Token) (float64, how, int8, int8) {
 			}
 		}
 		for j := range b.Alts {
-			if sa != isSuffixStem(b.Alts[j].Via) {
+			if sa != isSuffixStem(b.Alts[j].Via) || !stemMeets(b.Alts[j].Via, a) {
 				continue // a surname stem meets only another surname stem
 			}
 			f2 := f * variantFactor(p, b.Alts[j].Via)
@@ -82,7 +85,7 @@ func (ix *Index) partSim(a, b *fold.Token) (float64, how, int8, int8) {
 		}
 	}
 	for j := range b.Alts {
-		if isSuffixStem(b.Alts[j].Via) {
+		if isSuffixStem(b.Alts[j].Via) || !stemMeets(b.Alts[j].Via, a) {
 			continue
 		}
 		f := variantFactor(p, b.Alts[j].Via)
@@ -93,11 +96,17 @@ func (ix *Index) partSim(a, b *fold.Token) (float64, how, int8, int8) {
 	if a.Group != "" && a.Group == b.Group {
 		return max(p.EquivalentSimilarity, best), howEquiv, -1, -1
 	}
+	if a.Group != "" && b.Group != "" && a.Role == fold.RoleName && b.Role == fold.RoleName {
+		// two known given names of different groups are different names, however alike
+		// they are spelt (Aleksei, Aleksandr; Yusuf, Yunus)
+		return min(best, maxSuffixSim), bh, ba, bb
+	}
 	return best, bh, ba, bb
 }
 
 // maxSuffixSim caps the similarity of a name and the surname made of it (Ali/Aliyev,
-// Yusuf/Yusufov, Karim/Karimova): they are different names.
+// Yusuf/Yusufov, Karim/Karimova, Pavlov/Pavlovski) and of two given names known to be
+// different (Aleksei/Aleksandr): they are different names. It is below MinPartSimilarity.
 const maxSuffixSim = 0.7
 
 // keySim is the letter similarity of two keys, capped for a name and its surname form.
@@ -116,6 +125,13 @@ func keySim(p *Params, a, b string) float64 {
 
 func isSuffixStem(via string) bool { return strings.HasPrefix(via, "suffix:") }
 
+// stemMeets tells whether a variant reached by via may be compared with other: a patronymic
+// stem (Davidovich → david) only with another patronymic (Burkhanovich, Burxon o'g'li), never
+// with a person's own name (David Mitchell is not Mikhail Davidovich).
+func stemMeets(via string, other *fold.Token) bool {
+	return other.Role == fold.RolePatronymic || !strings.HasPrefix(via, "patronymic:")
+}
+
 // variantFactor: transliteration schemes and x=kh are as good as the primary key; suffix and
 // patronymic stems are a step away.
 func variantFactor(p *Params, via string) float64 {
@@ -133,12 +149,26 @@ func (ix *Index) credit(sim float64) float64 {
 	return max(0, 1-ix.params.Slope*(1-sim))
 }
 
+// side is one name being compared: its parts, their weights (what a match on each earns),
+// their miss costs (what leaving each unmatched costs) and which parts are edges.
+type side struct {
+	toks  []fold.Token
+	w     []float32
+	miss  []float32
+	total float32 // sum of w
+	edges uint16  // parts that are the given name or the surname (see edgeMask)
+}
+
 // scoreParts scores a query against one listed name: parts aligned greedily by similarity
-// in any order, then coverage of both sides weighted by part weights.
+// in any order, then coverage of both sides. A matched part counts its weight on both sides
+// of the coverage ratio; an unmatched part counts its miss cost in the denominator only,
+// more when it is a listed edge (a given name or surname the query does not have). A part
+// matched inside a compound (Pridmore-Smith) whose other parts stay unmatched earns, on the
+// other side, only the compound's matched share.
 // cache (may be nil) remembers part similarities within one Screen call, keyed by query part
-// and listed part id (ctoks, parallel to c).
-func (ix *Index) scoreParts(q []fold.Token, qw []float32, qtotal float32,
-	c []fold.Token, cw []float32, ctotal float32, al *alignment, ctoks []int32, cache *simCache) float64 {
+// and listed part id (ctoks, parallel to c.toks).
+func (ix *Index) scoreParts(qs, cs *side, al *alignment, ctoks []int32, cache *simCache) float64 {
+	q, c := qs.toks, cs.toks
 	nq, nc := min(len(q), maxParts), min(len(c), maxParts)
 	var sims [maxParts][maxParts]float32
 	var hows [maxParts][maxParts]how
@@ -162,7 +192,6 @@ func (ix *Index) scoreParts(q []fold.Token, qw []float32, qtotal float32,
 	}
 	var usedQ, usedC [maxParts]bool
 	minSim := float32(ix.params.MinPartSimilarity)
-	var qcov, ccov float64
 	al.n = 0
 	for {
 		bi, bj, bs := -1, -1, minSim
@@ -180,26 +209,49 @@ func (ix *Index) scoreParts(q []fold.Token, qw []float32, qtotal float32,
 			break
 		}
 		usedQ[bi], usedC[bj] = true, true
-		cr := ix.credit(float64(bs))
-		qcov += cr * float64(qw[bi])
-		ccov += cr * float64(cw[bj])
 		al.pairs[al.n] = pair{q: int8(bi), c: int8(bj), sim: bs, how: hows[bi][bj],
 			qa: alts[bi][bj][0], ca: alts[bi][bj][1]}
 		al.n++
 	}
-	if qtotal <= 0 || ctotal <= 0 {
+	if qs.total <= 0 || cs.total <= 0 {
 		return 0
 	}
-	// a query that gives no patronymic is not a different person for lacking the listed one
-	ct := float64(ctotal)
-	if !hasRole(q, fold.RolePatronymic) {
-		for j := 0; j < nc; j++ {
-			if !usedC[j] && c[j].Role == fold.RolePatronymic {
-				ct -= (1 - ix.params.MissingPatronymicFactor) * float64(cw[j])
-			}
+	// compounds matched in part: the other side's parts matched into them earn the share
+	var qShare, cShare [maxParts]float32 // per query / listed part
+	for i := range qShare {
+		qShare[i], cShare[i] = 1, 1
+	}
+	cPartial := partialCompounds(c[:nc], cs.w, &usedC, &cShare)
+	partialCompounds(q[:nq], qs.w, &usedQ, &qShare)
+	var qcov, ccov, qden, cden float64
+	for _, pr := range al.pairs[:al.n] {
+		cr := ix.credit(float64(pr.sim))
+		// cShare[c] is the share of c's compound that matched: it discounts the query part
+		qcov += cr * float64(cShare[pr.c]*qs.w[pr.q])
+		ccov += cr * float64(qShare[pr.q]*cs.w[pr.c])
+	}
+	for i := range q {
+		if i < nq && usedQ[i] {
+			qden += float64(qs.w[i])
+		} else {
+			qden += float64(qs.miss[i])
 		}
 	}
-	qc, cc := qcov/float64(qtotal), ccov/ct
+	// a query that gives no patronymic is not a different person for lacking the listed one
+	noPatronymic := !hasRole(q, fold.RolePatronymic)
+	for j := range c {
+		switch {
+		case j < nc && usedC[j]:
+			cden += float64(cs.w[j])
+		case j < nc && noPatronymic && c[j].Role == fold.RolePatronymic:
+			cden += ix.params.MissingPatronymicFactor * float64(cs.miss[j])
+		case j < nc && cs.edges&(1<<j) != 0 && cPartial&(1<<j) == 0:
+			cden += ix.params.EdgeFactor * float64(cs.miss[j])
+		default:
+			cden += float64(cs.miss[j])
+		}
+	}
+	qc, cc := qcov/qden, ccov/cden
 	score := math.Pow(qc, ix.params.QueryExp) * math.Pow(cc, ix.params.ListedExp)
 	if len(q) != len(c) {
 		if s := ix.joinedSim(q, c); s > score {
@@ -208,6 +260,105 @@ func (ix *Index) scoreParts(q []fold.Token, qw []float32, qtotal float32,
 		}
 	}
 	return score
+}
+
+// partialCompounds finds the compounds of toks (words joined by hyphens) that are matched in
+// part, sets share[i] of each of their matched parts to the matched share of the compound's
+// weight, and returns the compounds' unmatched parts as a bit mask. Particles and
+// organisation forms (al-, bin-, -LLC) do not count as parts of a compound.
+func partialCompounds(toks []fold.Token, w []float32, used *[maxParts]bool, share *[maxParts]float32) uint16 {
+	var unmatched uint16
+	for s := 0; s < len(toks); {
+		e := s + 1
+		for e < len(toks) && toks[e].Sep == fold.SepHyphen {
+			e++
+		}
+		if e-s > 1 {
+			var tot, got float32
+			for i := s; i < e; i++ {
+				if r := toks[i].Role; r == fold.RoleParticle || r == fold.RoleLegal {
+					continue
+				}
+				tot += w[i]
+				if used[i] {
+					got += w[i]
+				}
+			}
+			if got > 0 && got < tot {
+				for i := s; i < e; i++ {
+					if r := toks[i].Role; r == fold.RoleParticle || r == fold.RoleLegal {
+						continue
+					}
+					if used[i] {
+						share[i] = got / tot
+					} else {
+						unmatched |= 1 << i
+					}
+				}
+			}
+		}
+		s = e
+	}
+	return unmatched
+}
+
+// edgeMask marks the parts of a person's listed name that identify them most: the given name
+// and the surname. Written "SURNAME, Given Middle", they are the name parts before the comma
+// and the first one after it; otherwise the first and the last name part. A compound counts
+// whole (PRIDMORE-SMITH). Middle names, patronymics, initials and particles are not edges: a
+// query may leave them out at little cost, but not a given name or surname.
+func edgeMask(toks []fold.Token) uint16 {
+	n := min(len(toks), maxParts)
+	comma := -1
+	for j := 1; j < n; j++ {
+		if toks[j].Sep == fold.SepComma {
+			comma = j
+			break
+		}
+	}
+	var m uint16
+	mark := func(j int) { // j and the compound it belongs to
+		if j < 0 {
+			return
+		}
+		s, e := j, j+1
+		for s > 0 && toks[s].Sep == fold.SepHyphen {
+			s--
+		}
+		for e < n && toks[e].Sep == fold.SepHyphen {
+			e++
+		}
+		for i := s; i < e; i++ {
+			if toks[i].Role == fold.RoleName {
+				m |= 1 << i
+			}
+		}
+	}
+	nextName := func(from int) int {
+		for j := from; j < n; j++ {
+			if toks[j].Role == fold.RoleName {
+				return j
+			}
+		}
+		return -1
+	}
+	if comma > 0 {
+		for j := 0; j < comma; j++ {
+			if toks[j].Role == fold.RoleName {
+				m |= 1 << j
+			}
+		}
+		mark(nextName(comma))
+		return m
+	}
+	mark(nextName(0))
+	for j := n - 1; j >= 0; j-- {
+		if toks[j].Role == fold.RoleName {
+			mark(j)
+			break
+		}
+	}
+	return m
 }
 
 func hasRole(toks []fold.Token, r fold.Role) bool {
@@ -303,28 +454,36 @@ func keysOf(toks []fold.Token) string {
 }
 
 // ScoreNames scores query against one listed name with this index's part weights, without
-// dates or nationality: the pairwise form of Screen, for evaluation and tests.
+// dates or nationality: the pairwise form of Screen, for evaluation and tests. The listed
+// name is taken for a person's unless it has an organisation form (LLC, AG…).
 func (ix *Index) ScoreNames(query, listed string) (float64, string) {
 	q := ix.folder.Tokens(nil, query)
 	c := ix.folder.Tokens(nil, listed)
 	if len(q) == 0 || len(c) == 0 {
 		return 0, ""
 	}
-	qw, qt := ix.weights(nil, q)
-	cw, ct := ix.weights(nil, c)
+	qs := side{toks: q}
+	qs.w, qs.miss, qs.total = ix.weights(nil, nil, q)
+	cs := side{toks: c}
+	cs.w, cs.miss, cs.total = ix.weights(nil, nil, c)
+	if !hasRole(c, fold.RoleLegal) {
+		cs.edges = edgeMask(c)
+	}
 	var al alignment
-	s := ix.scoreParts(q, qw, qt, c, cw, ct, &al, nil, nil)
+	s := ix.scoreParts(&qs, &cs, &al, nil, nil)
 	return s, explain(q, c, &al)
 }
 
-func (ix *Index) weights(dst []float32, toks []fold.Token) ([]float32, float32) {
+// weights appends the weight and the miss cost of each part to w and miss.
+func (ix *Index) weights(w, miss []float32, toks []fold.Token) ([]float32, []float32, float32) {
 	var total float32
 	for i := range toks {
-		w := float32(ix.weight(&toks[i]))
-		dst = append(dst, w)
-		total += w
+		x, m := ix.weight(&toks[i])
+		w = append(w, float32(x))
+		miss = append(miss, float32(m))
+		total += float32(x)
 	}
-	return dst, total
+	return w, miss, total
 }
 
 // simCache is a fixed-size open-addressing table of part similarities for one Screen call;

@@ -28,7 +28,7 @@ const maxQueryParts = 16
 
 type scratch struct {
 	toks      []fold.Token
-	qw        []float32
+	qw, qmiss []float32
 	keyHits   []uint8   // per key: trigrams shared with the query part
 	keyBest   []float32 // per key: best credit for the current query part
 	keyTouch  []int32
@@ -74,10 +74,11 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 	}
 	toks := s.toks
 	var qtotal float32
-	s.qw, qtotal = ix.weights(s.qw[:0], toks)
+	s.qw, s.qmiss, qtotal = ix.weights(s.qw[:0], s.qmiss[:0], toks)
 	if qtotal <= 0 {
 		return nil
 	}
+	qs := side{toks: toks, w: s.qw, miss: s.qmiss, total: qtotal}
 	p := &ix.params
 	maxBonus := p.DOBExactBonus + p.NationalityBonus
 	// query weight no retrieval can find (initials, particles, forms): assume it matches
@@ -116,7 +117,8 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 			nq++
 		}
 	}
-	// score <= upper^QueryExp + maxBonus, so names below qFloor cannot reach min
+	// score <= upper^QueryExp + maxBonus, so names below qFloor cannot reach min (miss costs
+	// are at least the weights, so these coverage bounds hold)
 	qFloor := 0.0
 	if min > maxBonus {
 		qFloor = math.Pow(min-maxBonus, 1/p.QueryExp)
@@ -129,12 +131,12 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		}
 		ni := &ix.names[n]
 		// the listed side can at best match its nq heaviest parts
-		cUpper := ni.topWeight(nq) / float64(ni.total)
+		cUpper := ni.topWeight(nq) / float64(ni.minDen)
 		if math.Pow(min1(upper), p.QueryExp)*math.Pow(min1(cUpper), p.ListedExp)+maxBonus < min {
 			continue
 		}
 		var al alignment
-		sc := ix.scoreParts(toks, s.qw, qtotal, ni.toks, ni.weights, ni.total, &al, ni.tokIDs, &s.cache)
+		sc := ix.scoreParts(&qs, ni.side(), &al, ni.tokIDs, &s.cache)
 		if ix.entities[ni.entity].Names[ni.name].Kind == NameWeak {
 			sc *= p.WeakFactor
 		}
@@ -174,7 +176,7 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		}
 		ni := &ix.names[n]
 		var al alignment
-		ix.scoreParts(toks, s.qw, qtotal, ni.toks, ni.weights, ni.total, &al, ni.tokIDs, &s.cache)
+		ix.scoreParts(&qs, ni.side(), &al, ni.tokIDs, &s.cache)
 		ent := &ix.entities[e]
 		out = append(out, Match{
 			List: ent.List, EntryID: ent.ID, Name: ent.Names[ni.name].Full, Query: q.Name,
@@ -304,6 +306,10 @@ func suffixPair(a, b string) bool {
 		a, b = b, a
 	}
 	return fold.SurnameSuffix(a, b) != ""
+}
+
+func (n *nameInfo) side() *side {
+	return &side{toks: n.toks, w: n.weights, miss: n.miss, total: n.total, edges: n.edges}
 }
 
 func (n *nameInfo) topWeight(k int) float64 {
