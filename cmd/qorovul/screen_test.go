@@ -72,6 +72,24 @@ func TestScreenJSON(t *testing.T) {
 	}
 }
 
+// Everyday names alert on nothing at the default (review) threshold, and a listed person
+// on both OFAC and the CSL comes back once.
+func TestScreenEverydayNames(t *testing.T) {
+	out := mustScreen(t, "", "--json", "John Smith", "Sarah Lee", "Michael Williams", "Alisher Usmanov")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want 4:\n%s", len(lines), out)
+	}
+	for _, l := range lines[:3] {
+		if !strings.HasSuffix(l, `"matches":[]}`) {
+			t.Errorf("everyday name alerts: %s", l)
+		}
+	}
+	if n := strings.Count(lines[3], `"entry_id":"35283"`); n != 1 || !strings.Contains(lines[3], `"list":"ofac_sdn"`) {
+		t.Errorf("35283 comes back %d times: %s", n, lines[3])
+	}
+}
+
 func TestScreenHuman(t *testing.T) {
 	out := mustScreen(t, "", "Алишер Усманов", "Jamshid Toshmatov")
 	for _, want := range []string{"Алишер Усманов\n", "ofac_sdn", "35283", "USMANOV, Alisher Burhanovich", "via translit:", "Jamshid Toshmatov\n  no match at or above 0.80"} {

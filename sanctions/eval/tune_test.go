@@ -50,6 +50,10 @@ func TestTune(t *testing.T) {
 					p.RarityFloor = f
 				case "cf":
 					p.CommonFactor = f
+				case "mrf":
+					p.MissRarityFloor = f
+				case "edge":
+					p.EdgeFactor = f
 				}
 			}
 			grid = append(grid, p)
@@ -67,7 +71,7 @@ func TestTune(t *testing.T) {
 		fmt.Println()
 		u, missed := unPositives(t, ix, filepath.Join(data, "eval", "yente_positives_un_untreated.csv"), th)
 		fmt.Printf("UN R %.3f missed %v\n", u.recall(), first(missed, 5))
-		c, wrong := corridor(t, ix, filepath.Join("testdata", "corridor.csv"), th)
+		c, _, wrong := corridor(t, ix, filepath.Join("testdata", "corridor.csv"), th)
 		fmt.Printf("corridor P %.3f R %.3f wrong %v\n", c.precision(), c.recall(), wrong)
 		if os.Getenv("NEG") != "" {
 			n, hits := negatives(t, ix, filepath.Join(data, "eval", "yente_negatives_global.csv"), th)
