@@ -13,8 +13,8 @@
 //
 // Screening runs on every payment, so everyday names must not alert on a listed name that
 // merely shares a part with them. Hence: a part left unmatched costs its miss cost, which
-// rarity lowers less than the credit a match earns (Sarah Lee is not the vessel SARA); a
-// listed person's given name or surname that the query does not match costs more than a
+// corridor commonness does not lower as it lowers a match's credit, and Lee is a name, not
+// the particle le (Sarah Lee is not the vessel SARA); a listed person's given name or surname that the query does not match costs more than a
 // middle name (Michael Williams is not William Michael Johnson, William Johnson may be); a
 // hyphenated compound matches whole or earns only its matched share (John Smith is not John
 // B. Pridmore-Smith); two known given names of different groups, a name and the surname or

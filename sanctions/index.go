@@ -265,10 +265,10 @@ func (ix *Index) rarity(key string) float64 {
 }
 
 // weight of a name part: what matching it earns, by its role, its rarity on the lists and
-// corridor commonness; and its miss cost: what leaving it unmatched costs. A frequent part
+// corridor commonness; and its miss cost: what leaving it unmatched costs. A common part
 // proves little when it matches, but a name that lacks it is no more the same name for
-// that, so the miss cost keeps more of the role weight (MissRarityFloor) and ignores
-// corridor commonness. The miss cost is never below the weight.
+// that, so the miss cost ignores corridor commonness and has its own rarity floor
+// (MissRarityFloor). The miss cost is never below the weight.
 func (ix *Index) weight(t *fold.Token) (w, miss float64) {
 	p := &ix.params
 	var role float64

@@ -19,7 +19,9 @@ type Params struct {
 	// RarityFloor is the weight share a part keeps however frequent it is on the lists.
 	RarityFloor float64
 	// MissRarityFloor is the same floor for a part's miss cost: what leaving it unmatched
-	// costs. Frequency makes a match on a part weak evidence, not its absence cheap.
+	// costs, which CommonFactor does not lower (a common part proves little when it matches,
+	// its absence is no cheaper for that). Raising it above RarityFloor charges omitted
+	// middle names more (Ahmed Hassan / HASSAN, Ahmed Mahmoud falls below review at 0.5).
 	MissRarityFloor float64
 	// EdgeFactor multiplies the miss cost of a listed person's given name or surname (the
 	// edges of the name, see edgeMask) that the query does not match; middle names keep 1.
@@ -67,7 +69,7 @@ func DefaultParams() Params {
 		WeightLegal:      0.2,
 		WeightParticle:   0.1,
 		RarityFloor:      0.3,
-		MissRarityFloor:  0.5,
+		MissRarityFloor:  0.3,
 		EdgeFactor:       2,
 
 		MissingPatronymicFactor: 0.3,

@@ -328,6 +328,7 @@ func TestScoreNames(t *testing.T) {
 		{"Kim Jong Un", "KIM JONG-UN", true},
 		// a listed given name or surname the query lacks costs more than a middle name
 		{"William Johnson", "WILLIAM MICHAEL JOHNSON", true},
+		{"Ahmed Hassan", "HASSAN, Ahmed Mahmoud", true},
 		{"Michael Johnson", "WILLIAM MICHAEL JOHNSON", false},
 		{"Michael Williams", "WILLIAM MICHAEL JOHNSON", false},
 		{"Alisher Usmanov", "USMANOV, Alisher Burhanovich", true},
