@@ -492,6 +492,10 @@ func (p *Pipeline) resequence(it *item) {
 	}
 }
 
+// Err returns the storage failure that stopped the pipeline, or nil while
+// it decides events.
+func (p *Pipeline) Err() error { return p.failedErr() }
+
 func (p *Pipeline) failedErr() error {
 	if e := p.failed.Load(); e != nil {
 		return *e

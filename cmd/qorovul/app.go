@@ -144,6 +144,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	api := httpapi.New(httpapi.Config{
 		Pipeline: a.Pipeline, Decisions: a.Store, Auth: a.Store, Metrics: a.Metrics, Log: a.Log,
 		Screening: a.Screening, Recorder: a.Pipeline,
+		Ready: a.Pipeline.Err,
 	})
 	if a.ln, err = net.Listen("tcp", a.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.HTTPAddr, err)
