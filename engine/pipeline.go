@@ -326,7 +326,7 @@ func (p *Pipeline) sequenceOne(it *item) {
 	// removes a pending id only after its commit, so this read sees it.
 	stored, status, err := p.store.lookup(id)
 	if err != nil {
-		p.finish(it, fmt.Errorf("read decision %s: %w", id, err))
+		p.finish(it, &Error{Code: EUNAVAILABLE, Message: "the store cannot be read; retry with the same event id", Err: fmt.Errorf("read decision %s: %w", id, err)})
 		return
 	}
 	if stored == nil && it.statusOnly {
@@ -345,7 +345,7 @@ func (p *Pipeline) sequenceOne(it *item) {
 				// change was never published, report it once more.
 				ch, err := p.store.unpublished(id, status)
 				if err != nil {
-					p.finish(it, fmt.Errorf("read status emit marker %s: %w", id, err))
+					p.finish(it, &Error{Code: EUNAVAILABLE, Message: "the store cannot be read; retry with the same event id", Err: fmt.Errorf("read status emit marker %s: %w", id, err)})
 					return
 				}
 				it.change = ch
@@ -492,9 +492,17 @@ func (p *Pipeline) resequence(it *item) {
 	}
 }
 
-// Err returns the storage failure that stopped the pipeline, or nil while
-// it decides events.
-func (p *Pipeline) Err() error { return p.failedErr() }
+// Err returns the storage failure that stopped the pipeline (or a closed
+// store), or nil while it decides events.
+func (p *Pipeline) Err() error {
+	if err := p.failedErr(); err != nil {
+		return err
+	}
+	if p.store.db.IsClosed() {
+		return errors.New("the database is closed")
+	}
+	return nil
+}
 
 func (p *Pipeline) failedErr() error {
 	if e := p.failed.Load(); e != nil {

@@ -181,3 +181,24 @@ func TestPipelineConcurrentCountsExactly(t *testing.T) {
 		t.Fatalf("verify: %+v %v", rep, err)
 	}
 }
+
+// TestPipelineStopsOnStorageFailure: when the store fails, callers get a
+// retryable unavailable error, nothing is decided, and Err (behind
+// /healthz) says so.
+func TestPipelineStopsOnStorageFailure(t *testing.T) {
+	p, store := MustOpenPipeline(t, t.TempDir())
+	MustSubmit(t, p, recharge("ok_1", "usr_f", "+998901234567", t0, "1.00"))
+	store.Close() // the disk goes away under the running pipeline
+	ev := recharge("lost_1", "usr_f", "+998901234567", t0.Add(time.Minute), "1.00")
+	engine.Validate(&ev)
+	if _, err := p.Submit(context.Background(), ev); engine.ErrorCode(err) != engine.EUNAVAILABLE {
+		t.Fatalf("submit after the store failed: %v", err)
+	}
+	if p.Err() == nil {
+		t.Fatal("Err is nil after a failed commit")
+	}
+	ev.ID = "lost_2"
+	if _, err := p.Submit(context.Background(), ev); engine.ErrorCode(err) != engine.EUNAVAILABLE {
+		t.Fatalf("the pipeline kept deciding after a storage failure: %v", err)
+	}
+}
