@@ -113,7 +113,12 @@ func TestPipelineIdempotency(t *testing.T) {
 		}
 	})
 	t.Run("Concurrent", func(t *testing.T) {
+		// Validated once: the copies share their Instrument and
+		// Destination, which validation normalises in place.
 		ev := recharge("tx_conc", "usr_2", "+998901234567", t0.Add(time.Minute), "10.00")
+		if err := engine.Validate(&ev); err != nil {
+			t.Fatal(err)
+		}
 		var wg sync.WaitGroup
 		ids := make([]string, 50)
 		fresh := make([]bool, 50)
@@ -121,7 +126,11 @@ func TestPipelineIdempotency(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := MustSubmit(t, p, ev)
+				r, err := p.Submit(context.Background(), ev)
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				ids[i], fresh[i] = r.Decision.DecisionID, !r.Duplicate
 			}()
 		}
