@@ -37,22 +37,11 @@ func jaroWinkler(a, b string) float64 {
 		used[i] = false
 	}
 	commonB := matching(mb[:0], bs, as, window, used[:0:0])
-	if len(commonA) == 0 || len(commonB) == 0 {
-		return 0
-	}
-	trans := 0
-	for i := 0; i < min(len(commonA), len(commonB)); i++ {
-		if commonA[i] != commonB[i] {
-			trans++
-		}
-	}
-	fm := float64(len(commonA))
-	jaro := (fm/float64(la) + float64(len(commonB))/float64(lb) + float64(len(commonA)-trans/2)/fm) / 3
 	prefix := 0
 	for prefix < 4 && prefix < la && prefix < lb && as[prefix] == bs[prefix] {
 		prefix++
 	}
-	return jaro + 0.1*float64(prefix)*(1-jaro)
+	return winkler(commonA, commonB, la, lb, prefix)
 }
 
 const maxRunes = 64
@@ -79,6 +68,16 @@ func jaroWinklerASCII(a, b string) float64 {
 	var ma, mb [maxRunes]byte
 	commonA := matchingASCII(ma[:0], a, b, window)
 	commonB := matchingASCII(mb[:0], b, a, window)
+	prefix := 0
+	for prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix] {
+		prefix++
+	}
+	return winkler(commonA, commonB, la, lb, prefix)
+}
+
+// winkler is the Jaro-Winkler similarity from the matched characters of
+// each side (in order), the lengths and the common prefix (at most 4).
+func winkler[T byte | rune](commonA, commonB []T, la, lb, prefix int) float64 {
 	if len(commonA) == 0 || len(commonB) == 0 {
 		return 0
 	}
@@ -90,10 +89,6 @@ func jaroWinklerASCII(a, b string) float64 {
 	}
 	fm := float64(len(commonA))
 	jaro := (fm/float64(la) + float64(len(commonB))/float64(lb) + float64(len(commonA)-trans/2)/fm) / 3
-	prefix := 0
-	for prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix] {
-		prefix++
-	}
 	return jaro + 0.1*float64(prefix)*(1-jaro)
 }
 
