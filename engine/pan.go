@@ -5,7 +5,7 @@ package engine
 
 // hasCardNumber reports whether b holds a run of 13 to 19 digits, possibly
 // grouped by single spaces or dashes, that passes the Luhn check.
-func hasCardNumber(b []byte) bool {
+func hasCardNumber[T string | []byte](b T) bool {
 	var digits [19]byte
 	n, i := 0, 0
 	flush := func() bool {
@@ -67,7 +67,7 @@ func cardNumberField(ev *Event) string {
 		fields = append(fields, struct{ name, value string }{"instrument.token", in.Token})
 	}
 	for _, f := range fields {
-		if hasCardNumber([]byte(f.value)) {
+		if hasCardNumber(f.value) {
 			return f.name
 		}
 	}

@@ -111,10 +111,15 @@ func ParseEvent(body []byte) (Event, error) {
 			ev.FXRate = &d
 		}
 	}
+	fe = append(fe, validate(&ev, true)...)
+	// One scan of the raw body covers every field; only when it finds a
+	// card number are the fields scanned again, to name the one.
 	if hasCardNumber(body) {
 		fe.add("body", "contains a full card number; send a token, BIN and last4 only")
+		if f := cardNumberField(&ev); f != "" {
+			fe.add(f, "contains a full card number; send a token, BIN and last4 only")
+		}
 	}
-	fe = append(fe, validate(&ev, true)...)
 	return ev, fe.err()
 }
 
@@ -130,13 +135,20 @@ func decodeError(err error) error {
 	switch {
 	case errors.As(err, &syn):
 		fe.Problem = fmt.Sprintf("is not valid JSON at offset %d", syn.Offset)
-	case errors.As(err, &typ):
+	case errors.As(err, &typ) && typ.Field != "":
 		fe = FieldError{Field: typ.Field, Problem: "must be a JSON " + jsonKind(typ.Type.Kind().String())}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		fe.Problem = "is empty or truncated"
+	case errors.As(err, &typ):
+		fe.Problem = "must be a JSON object"
+	case errors.Is(err, io.EOF):
+		fe.Problem = "is empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		fe.Problem = "is truncated"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		fe = FieldError{Field: name, Problem: "is not a known field"}
+		if name == "" {
+			fe = FieldError{Field: "body", Problem: "has a member with an empty name"}
+		}
 	}
 	return &Error{Code: EINVALID, Message: "invalid event", Fields: []FieldError{fe}, Err: err}
 }
@@ -147,10 +159,10 @@ func jsonKind(k string) string {
 		return "object"
 	case "slice", "array":
 		return "array"
-	case "int", "int64", "float64", "uint64":
-		return "number"
+	case "string", "bool":
+		return k
 	}
-	return k
+	return "number"
 }
 
 func parseTime(raw json.RawMessage) (time.Time, bool) {
@@ -280,7 +292,9 @@ func validate(ev *Event, fromWire bool) fieldErrors {
 		fe.add("fx_rate", "must be a positive decimal")
 	}
 	checkText(&fe, "device_id", ev.DeviceID, maxShortLen, false)
-	if f := cardNumberField(ev); f != "" {
+	if fromWire {
+		// ParseEvent scans the raw body instead.
+	} else if f := cardNumberField(ev); f != "" {
 		fe.add(f, "contains a full card number; send a token, BIN and last4 only")
 	}
 	return fe

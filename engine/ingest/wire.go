@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -71,34 +70,12 @@ func decodeObject(source string, body []byte, v any) error {
 	return nil
 }
 
-// jsonError turns a decoding error into an EINVALID error naming the field.
+// jsonError turns a decoding error into an EINVALID error naming the
+// field, in the source's words.
 func jsonError(source string, err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	fe := engine.FieldError{Field: "body", Problem: "is not valid JSON"}
-	switch {
-	case errors.As(err, &syn):
-		fe.Problem = fmt.Sprintf("is not valid JSON at offset %d", syn.Offset)
-	case errors.As(err, &typ) && typ.Field != "":
-		fe = engine.FieldError{Field: typ.Field, Problem: "must be a JSON " + jsonKind(typ.Type.Kind().String())}
-	case errors.As(err, &typ):
-		fe.Problem = "must be a JSON object"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		fe.Problem = "is truncated"
-	}
-	return &engine.Error{Code: engine.EINVALID, Message: "invalid " + source + " record", Fields: []engine.FieldError{fe}, Err: err}
-}
-
-func jsonKind(k string) string {
-	switch k {
-	case "struct", "map":
-		return "object"
-	case "slice", "array":
-		return "array"
-	case "string", "bool":
-		return k
-	}
-	return "number"
+	e := engine.DecodeError(err).(*engine.Error)
+	e.Message = "invalid " + source + " record"
+	return e
 }
 
 // absent reports whether a raw JSON value was left out or null.
