@@ -159,6 +159,22 @@ func TestParseEventErrors(t *testing.T) {
 		// 16 digits failing Luhn, and a 12-digit phone number, are fine.
 		MustParseEvent(t, withField(t, "device_id", `"4242424242424241"`))
 	})
+	t.Run("ErrNotAnObject", func(t *testing.T) {
+		_, err := engine.ParseEvent([]byte(`[]`))
+		if fs := engine.ErrorFields(err); len(fs) != 1 || fs[0].Field != "body" || fs[0].Problem != "must be a JSON object" {
+			t.Fatalf("%v", fs)
+		}
+	})
+	t.Run("ErrCardNumberNamesTheField", func(t *testing.T) {
+		_, err := engine.ParseEvent(withField(t, "beneficiary.name", `"4111 1111 1111 1111"`))
+		named := false
+		for _, f := range engine.ErrorFields(err) {
+			named = named || f.Field == "beneficiary.name"
+		}
+		if !named {
+			t.Fatalf("%v", engine.ErrorFields(err))
+		}
+	})
 	t.Run("ErrTrailingData", func(t *testing.T) {
 		if _, err := engine.ParseEvent([]byte(validEvent + `{}`)); engine.ErrorCode(err) != engine.EINVALID {
 			t.Fatalf("err %v", err)
@@ -176,6 +192,11 @@ func FuzzParseEvent(f *testing.F) {
 		if err != nil {
 			if engine.ErrorCode(err) != engine.EINVALID || len(engine.ErrorFields(err)) == 0 {
 				t.Fatalf("error without fields: %v", err)
+			}
+			for _, f := range engine.ErrorFields(err) {
+				if f.Field == "" || f.Problem == "" {
+					t.Fatalf("a problem without a field: %v", engine.ErrorFields(err))
+				}
 			}
 			return
 		}
@@ -205,6 +226,18 @@ func TestFastE164AgreesWithParser(t *testing.T) {
 		want, wantOK := engine.NormalizeMSISDN(n[:3]+" "+n[3:], "")
 		if ok != wantOK || got != want {
 			t.Errorf("%s: fast %q %v, parser %q %v", n, got, ok, want, wantOK)
+		}
+	}
+}
+
+// BenchmarkParseEvent is the decode and validation cost of one canonical
+// event on the preauth path.
+func BenchmarkParseEvent(b *testing.B) {
+	body := []byte(validEvent)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := engine.ParseEvent(body); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
