@@ -12,11 +12,8 @@ const (
 // Reason codes that are produced by the engine itself rather than by policy.
 // Policy reason codes are stable strings owned by the shipped Rego policy.
 const (
-	ReasonPolicyError     = "policy_error"
-	ReasonScreeningError  = "screening_error"
-	ReasonSanctionsMatch  = "sanctions_match"
-	ReasonSanctionsMaybe  = "sanctions_possible_match"
-	ReasonWindowSaturated = "window_saturated"
+	ReasonPolicyError    = "policy_error"
+	ReasonScreeningError = "screening_error"
 )
 
 // Decision is the engine's verdict on one event. One event id has exactly one

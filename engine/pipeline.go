@@ -170,6 +170,7 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	payers, numbers, tokens := p.windows.Keys()
 	cfg.Log.Info("window state rebuilt", "events", n, "payers", payers, "numbers", numbers, "tokens", tokens, "took", time.Since(start).Round(time.Millisecond))
 
+	cfg.Store.piped.Store(true)
 	p.done.Add(2 + cfg.Workers)
 	go p.sequence()
 	for range cfg.Workers {
@@ -287,6 +288,7 @@ func (p *Pipeline) Close() {
 	}
 	p.closeMu.Unlock()
 	p.done.Wait()
+	p.store.piped.Store(false)
 }
 
 // sequence is the one goroutine that owns idempotency, transaction status

@@ -211,3 +211,17 @@ func TestPipelineStopsOnStorageFailure(t *testing.T) {
 		t.Fatalf("the pipeline kept deciding after a storage failure: %v", err)
 	}
 }
+
+// TestTokensOnlyOnAStoppedPipeline: the audit chain has one writer, so a
+// token (which is audited) cannot be created while a pipeline runs.
+func TestTokensOnlyOnAStoppedPipeline(t *testing.T) {
+	p, store := MustOpenPipeline(t, t.TempDir())
+	if _, _, err := store.CreateToken(engine.RoleAdmin, "ops"); engine.ErrorCode(err) != engine.ECONFLICT {
+		t.Fatalf("token created beside a running pipeline: %v", err)
+	}
+	MustSubmit(t, p, recharge("tok_1", "usr_t", "+998901234567", t0, "1.00"))
+	p.Close()
+	if _, _, err := store.CreateToken(engine.RoleAdmin, "ops"); err != nil {
+		t.Fatalf("after the pipeline stopped: %v", err)
+	}
+}

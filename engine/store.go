@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -51,6 +52,9 @@ type Store struct {
 	clock  Clock
 	log    *slog.Logger
 	tokens sync.Map // token id -> cachedToken
+	// piped is set while a pipeline writes to the store: the audit chain
+	// then has that one writer, and nothing else may append.
+	piped atomic.Bool
 }
 
 // OpenStore opens (creating if needed) the database in dir. Writes are

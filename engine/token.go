@@ -54,6 +54,9 @@ const tokenPrefix = "qv_"
 // audit ledger. It must not run while a pipeline writes to this store (the
 // command-line tool uses it on a stopped instance).
 func (s *Store) CreateToken(role, name string) (string, Principal, error) {
+	if s.piped.Load() {
+		return "", Principal{}, Errorf(ECONFLICT, "a pipeline is writing to this store; create tokens on a stopped instance")
+	}
 	if !ValidRole(role) {
 		return "", Principal{}, &Error{Code: EINVALID, Message: "invalid token", Fields: []FieldError{{Field: "role", Problem: "must be one of payment, officer, auditor, admin"}}}
 	}
