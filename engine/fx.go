@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -31,8 +32,13 @@ func DefaultRates() Rates {
 // ParseRates reads a rate table from JSON ({"as_of": …, "rates": {"RUB": "81.0"}}).
 func ParseRates(b []byte) (Rates, error) {
 	var r Rates
-	if err := json.Unmarshal(b, &r); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
 		return r, fmt.Errorf("parse fx rates: %w", err)
+	}
+	if len(r.Rates) == 0 {
+		return r, fmt.Errorf("parse fx rates: no rates")
 	}
 	for c, v := range r.Rates {
 		if !ValidCurrency(c) {
