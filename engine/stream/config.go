@@ -55,6 +55,9 @@ const (
 	HeaderOriginalTopic     = "original_topic"
 	HeaderOriginalPartition = "original_partition"
 	HeaderOriginalOffset    = "original_offset"
+	// HeaderValueOmitted marks a dead letter published without the input's
+	// value because the two together were over the DLQ topic's size limit.
+	HeaderValueOmitted = "value_omitted"
 )
 
 // Config configures a Consumer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -491,6 +492,17 @@ func (c *Consumer) produceAgain(ctx, work context.Context, r *kgo.Record) bool {
 		err := c.cl.ProduceSync(work, r).FirstErr()
 		if err == nil {
 			return true
+		}
+		if errors.Is(err, kerr.MessageTooLarge) && r.Topic == c.cfg.DLQTopic && r.Value != nil {
+			// The input plus the DLQ headers is over the DLQ topic's
+			// limit: publish the dead letter without the value, which
+			// stays in the input topic at original_topic/partition/offset,
+			// rather than stall the partition for ever.
+			r.Headers = append(r.Headers, kgo.RecordHeader{Key: HeaderValueOmitted,
+				Value: []byte(fmt.Sprintf("the %d-byte value is over the DLQ topic's size limit; read it at the original offset", len(r.Value)))})
+			r.Value = nil
+			c.log.Warn("dead letter published without its value: too large", "topic", r.Topic)
+			continue
 		}
 		if c.logRetry() {
 			c.log.Warn("stream produce failed; retrying", "topic", r.Topic, "err", err, "backoff", backoff, "retries", c.c.retries.Load())
