@@ -60,9 +60,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// writeRawJSON sends JSON the caller already encoded.
+// writeRawJSON sends JSON the caller already encoded, ending the body with
+// a newline if it has none. It never writes into b.
 func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(b)
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		w.Write([]byte{'\n'})
+	}
 }

@@ -39,5 +39,7 @@ func (s *Server) handlePreauth(w http.ResponseWriter, r *http.Request) {
 	if res.Duplicate {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	writeRawJSON(w, http.StatusOK, append(b, '\n'))
+	// b may be shared with concurrent callers of the same event id: it is
+	// written as it is, never appended to.
+	writeRawJSON(w, http.StatusOK, b)
 }
