@@ -16,22 +16,33 @@ func TestRebalanceLosesNothing(t *testing.T) {
 	// One synced Badger commit per event keeps the first consumer busy.
 	p := MustOpenPipeline(t, MustOpenStore(t, t.TempDir()), 1)
 	tr := stream.Traffic{Start: t0, Payers: 30, Prefix: "reb-"}
-	const n = 2000
-	var recs []stream.TrafficRecord
-	for i := range n {
-		recs = append(recs, tr.Record(i))
+	cl := MustClient(t, b)
+	n := 0
+	produce := func(k int) {
+		var recs []stream.TrafficRecord
+		for range k {
+			recs = append(recs, tr.Record(n))
+			n++
+		}
+		MustProduce(t, cl, recs...)
 	}
-	MustProduce(t, MustClient(t, b), recs...)
+	produce(2000)
 	r1 := MustRun(t, b, p, stream.Config{ClientID: "one", MaxInFlight: 128})
 	WaitCommitted(t, r1, 100)
 	r2 := MustRun(t, b, p, stream.Config{ClientID: "two", MaxInFlight: 128})
-	waitTotal(t, n, r1, r2)
+	// However fast the first consumer is, records keep coming until the
+	// rebalance has given the second some of them.
+	for deadline := time.Now().Add(waitFor); r2.Stats().Consumed == 0 && time.Now().Before(deadline); {
+		produce(100)
+		time.Sleep(50 * time.Millisecond)
+	}
+	waitTotal(t, int64(n), r1, r2)
 	s1, s2 := r1.Stats(), r2.Stats()
 	t.Logf("first consumer read %d, second %d", s1.Consumed, s2.Consumed)
 	if s2.Consumed == 0 {
 		t.Fatalf("the second consumer got no partition: %+v", s2)
 	}
-	if s1.Consumed+s2.Consumed != n || s1.Duplicates+s2.Duplicates != 0 {
+	if s1.Consumed+s2.Consumed != int64(n) || s1.Duplicates+s2.Duplicates != 0 {
 		t.Fatalf("read %d+%d records (%d+%d duplicates), want exactly %d once", s1.Consumed, s2.Consumed, s1.Duplicates, s2.Duplicates, n)
 	}
 	ids := map[string]bool{}
