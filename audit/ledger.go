@@ -194,6 +194,16 @@ func encodeHead(h Head) []byte {
 	return append(b, `"}`...)
 }
 
+// Entry reads the entry seq as the snapshot of txn sees it, and checks its
+// encoding and its own hash (not its link to the entry before).
+func (l *Ledger) Entry(txn *badger.Txn, seq uint64) (Entry, error) {
+	e, err := getEntry(txn, l.keys, seq)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%s: %w", l.name, err)
+	}
+	return e, nil
+}
+
 // getEntry reads and checks (without the link) the entry seq.
 func getEntry(txn *badger.Txn, keys keyspace, seq uint64) (Entry, error) {
 	item, err := txn.Get(keys.entryKey(seq))
@@ -275,15 +285,30 @@ func (b *Batch) Len() int { return b.n }
 // (badger.ErrTxnTooBig, for one) may leave txn half written: the caller must
 // then discard txn, and the batch refuses further use.
 func (b *Batch) Append(txn *badger.Txn, e Entry) (Entry, error) {
+	return b.append(txn, e, false)
+}
+
+// AppendCompact is Append for a payload that is already one valid, compact
+// JSON value because the caller produced it with encoding/json's Marshal: it
+// is stored as it is, without being parsed again. A payload that is not
+// such a value makes an entry that Verify reports as broken.
+func (b *Batch) AppendCompact(txn *badger.Txn, e Entry) (Entry, error) {
+	return b.append(txn, e, true)
+}
+
+func (b *Batch) append(txn *badger.Txn, e Entry, compact bool) (Entry, error) {
 	if b.finished || b.err != nil {
 		return Entry{}, fmt.Errorf("append %s: %w", b.l.name, ErrBatchDone)
 	}
 	if err := checkNew(&e); err != nil {
 		return Entry{}, fmt.Errorf("append %s: %w", b.l.name, err)
 	}
-	payload, err := compactPayload(e.Payload)
-	if err != nil {
-		return Entry{}, fmt.Errorf("append %s: %w", b.l.name, err)
+	payload := json.RawMessage(e.Payload)
+	if !compact || len(payload) == 0 {
+		var err error
+		if payload, err = compactPayload(e.Payload); err != nil {
+			return Entry{}, fmt.Errorf("append %s: %w", b.l.name, err)
+		}
 	}
 	if txn == nil {
 		return Entry{}, fmt.Errorf("append %s: nil txn", b.l.name)

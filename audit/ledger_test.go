@@ -391,3 +391,50 @@ func TestOpen_Errors(t *testing.T) {
 		t.Error("Open with nil clock succeeded")
 	}
 }
+
+func TestBatch_AppendCompactStoresPayloadAsGiven(t *testing.T) {
+	db, l := MustOpen(t, "audit", newClock())
+	payloads := []string{`{"decision_id":"dec_1","outcome":"allow"}`, `{"a":"x \u003c y","n":[1,2]}`, `{"broken": 1}`}
+	b := l.Begin()
+	var seqs []uint64
+	err := db.Update(func(txn *badger.Txn) error {
+		for i, p := range payloads {
+			e, err := b.AppendCompact(txn, audit.Entry{Kind: "decision", Subject: fmt.Sprint("tx", i), Payload: json.RawMessage(p)})
+			if err != nil {
+				return err
+			}
+			seqs = append(seqs, e.Seq)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Commit(b); err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(func(txn *badger.Txn) error {
+		for i, p := range payloads[:2] {
+			e, err := l.Entry(txn, seqs[i])
+			if err != nil {
+				return err
+			}
+			if string(e.Payload) != p || e.Subject != fmt.Sprint("tx", i) {
+				t.Errorf("entry %d = %s %s, want %s", seqs[i], e.Subject, e.Payload, p)
+			}
+		}
+		if _, err := l.Entry(txn, 99); !errors.Is(err, audit.ErrBroken) {
+			t.Errorf("Entry(99) = %v, want ErrBroken", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A caller that breaks the promise (whitespace in the payload) gets an
+	// entry that verification reports, naming its sequence number.
+	rep, err := audit.Verify(db, "audit", nil)
+	if !errors.Is(err, audit.ErrBroken) || rep.FirstBad != seqs[2] {
+		t.Fatalf("verify = %+v, %v; want the entry %d reported", rep, err, seqs[2])
+	}
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,16 +78,26 @@ type Pipeline struct {
 	failed atomic.Pointer[error]
 	done   sync.WaitGroup
 
+	// The sequencer reads the store through a snapshot that the committer
+	// renews after each commit (fresh holds the newest one not yet taken).
+	// A read transaction opened while a commit is in flight would wait for
+	// that commit's sync, and the sequencer with it; a snapshot taken
+	// after the commit returned waits for nothing. Ids committed later are
+	// still in pending when the sequencer looks, so nothing is missed.
+	fresh atomic.Pointer[badger.Txn]
+	snap  *badger.Txn // the sequencer's
+
 	sinceprune int
 }
 
 type item struct {
-	ev      Event
-	win     WindowEvent
-	feat    Features
-	dec     Decision
-	decJSON []byte
-	dup     bool
+	ev         Event
+	decisionID string
+	win        WindowEvent
+	feat       Features
+	dec        Decision
+	decJSON    []byte
+	dup        bool
 	// status is the transaction's status once this item is committed.
 	status string
 	// change is set when the item records a status change of a
@@ -171,6 +182,7 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	cfg.Log.Info("window state rebuilt", "events", n, "payers", payers, "numbers", numbers, "tokens", tokens, "took", time.Since(start).Round(time.Millisecond))
 
 	cfg.Store.piped.Store(true)
+	p.fresh.Store(cfg.Store.db.NewTransaction(false))
 	p.done.Add(2 + cfg.Workers)
 	go p.sequence()
 	for range cfg.Workers {
@@ -190,10 +202,11 @@ func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
 		return Result{}, err
 	}
 	it := &item{
-		ev:       ev,
-		win:      WindowEvent{At: ev.OccurredAt.UnixMilli(), PayerID: ev.Payer.ID, MSISDN: ev.Beneficiary.MSISDN, MicroUSD: microUSD(usd)},
-		scored:   make(chan struct{}),
-		finished: make(chan struct{}),
+		ev:         ev,
+		decisionID: DecisionID(ev.ID),
+		win:        WindowEvent{At: ev.OccurredAt.UnixMilli(), PayerID: ev.Payer.ID, MSISDN: ev.Beneficiary.MSISDN, MicroUSD: microUSD(usd)},
+		scored:     make(chan struct{}),
+		finished:   make(chan struct{}),
 	}
 	if ev.Instrument != nil {
 		it.win.Token = ev.Instrument.Token
@@ -212,7 +225,7 @@ func (p *Pipeline) SubmitStatus(ctx context.Context, ev Event) (Result, error) {
 	if err := Transition(StatusCreated, ev.Status); err != nil && ErrorCode(err) == EINVALID {
 		return Result{}, err
 	}
-	it := &item{ev: ev, statusOnly: true, scored: make(chan struct{}), finished: make(chan struct{})}
+	it := &item{ev: ev, decisionID: DecisionID(ev.ID), statusOnly: true, scored: make(chan struct{}), finished: make(chan struct{})}
 	return p.wait(ctx, it)
 }
 
@@ -288,7 +301,34 @@ func (p *Pipeline) Close() {
 	}
 	p.closeMu.Unlock()
 	p.done.Wait()
+	if p.snap != nil {
+		p.snap.Discard()
+		p.snap = nil
+	}
+	if t := p.fresh.Swap(nil); t != nil {
+		t.Discard()
+	}
 	p.store.piped.Store(false)
+}
+
+// snapshot returns the newest snapshot the committer published; only the
+// sequencer calls it.
+func (p *Pipeline) snapshot() *badger.Txn {
+	if t := p.fresh.Swap(nil); t != nil {
+		if p.snap != nil {
+			p.snap.Discard()
+		}
+		p.snap = t
+	}
+	return p.snap
+}
+
+// publishSnapshot gives the sequencer a snapshot that includes every
+// commit so far; only the committer calls it, between commits.
+func (p *Pipeline) publishSnapshot() {
+	if old := p.fresh.Swap(p.store.db.NewTransaction(false)); old != nil {
+		old.Discard()
+	}
 }
 
 // sequence is the one goroutine that owns idempotency, transaction status
@@ -325,8 +365,10 @@ func (p *Pipeline) sequenceOne(it *item) {
 	}
 	p.mu.Unlock()
 	// Not in flight: either decided and durable, or new. The committer
-	// removes a pending id only after its commit, so this read sees it.
-	stored, status, err := p.store.lookup(id)
+	// publishes a snapshot after each commit and only then removes the
+	// batch's ids from pending, so this read sees them.
+	snap := p.snapshot()
+	stored, status, err := p.store.lookupIn(snap, id, it.decisionID)
 	if err != nil {
 		p.finish(it, &Error{Code: EUNAVAILABLE, Message: "the store cannot be read; retry with the same event id", Err: fmt.Errorf("read decision %s: %w", id, err)})
 		return
@@ -345,7 +387,7 @@ func (p *Pipeline) sequenceOne(it *item) {
 			if it.ev.Status != "" {
 				// The record that made the current status, again: if its
 				// change was never published, report it once more.
-				ch, err := p.store.unpublished(id, status)
+				ch, err := unpublishedIn(snap, id, status)
 				if err != nil {
 					p.finish(it, &Error{Code: EUNAVAILABLE, Message: "the store cannot be read; retry with the same event id", Err: fmt.Errorf("read status emit marker %s: %w", id, err)})
 					return
@@ -437,6 +479,7 @@ func (p *Pipeline) commitBatch(batch []*item) {
 	if err != nil {
 		err = &Error{Code: EUNAVAILABLE, Message: "the decision could not be stored", Err: err}
 	} else {
+		p.publishSnapshot()
 		p.obs.Committed(len(batch), time.Since(start))
 	}
 	// Once an id leaves pending no follower can join it, so the followers
@@ -561,8 +604,10 @@ func (p *Pipeline) writeItem(txn *badger.Txn, ab *audit.Batch, it *item) error {
 		return nil
 	}
 	id := it.ev.ID
-	if err := txn.Set([]byte(prefixStatus+id), []byte(it.status)); err != nil {
-		return fmt.Errorf("write status: %w", err)
+	if it.status != StatusCreated {
+		if err := txn.Set([]byte(prefixStatus+id), []byte(it.status)); err != nil {
+			return fmt.Errorf("write status: %w", err)
+		}
 	}
 	if it.change != nil {
 		payload, err := json.Marshal(it.change)
@@ -574,16 +619,17 @@ func (p *Pipeline) writeItem(txn *badger.Txn, ab *audit.Batch, it *item) error {
 		if err := txn.Set(emitKey(id, it.change.To), payload); err != nil {
 			return fmt.Errorf("write status emit marker: %w", err)
 		}
-		if _, err := ab.Append(txn, audit.Entry{Kind: "status.change", Subject: id, Payload: payload}); err != nil {
+		if _, err := ab.AppendCompact(txn, audit.Entry{Kind: "status.change", Subject: id, Payload: payload}); err != nil {
 			return fmt.Errorf("append audit entry: %w", err)
 		}
 		return nil
 	}
-	if err := txn.Set([]byte(prefixDecision+id), it.decJSON); err != nil {
-		return fmt.Errorf("write decision: %w", err)
+	e, err := ab.AppendCompact(txn, audit.Entry{Kind: entryDecision, Subject: id, Payload: it.decJSON})
+	if err != nil {
+		return fmt.Errorf("append audit entry: %w", err)
 	}
-	if err := txn.Set([]byte(prefixDecisionID+it.dec.DecisionID), []byte(id)); err != nil {
-		return fmt.Errorf("write decision index: %w", err)
+	if err := txn.Set([]byte(prefixDecision+it.dec.DecisionID), binary.AppendUvarint(nil, e.Seq)); err != nil {
+		return fmt.Errorf("write decision record: %w", err)
 	}
 	if err := txn.Set(windowKey(it.win.At, id), encodeWindow(&it.win)); err != nil {
 		return fmt.Errorf("write window record: %w", err)
@@ -598,11 +644,11 @@ func (p *Pipeline) writeItem(txn *badger.Txn, ab *audit.Batch, it *item) error {
 			return fmt.Errorf("write hold: %w", err)
 		}
 	}
-	if _, err := ab.Append(txn, audit.Entry{Kind: "decision", Subject: id, Payload: it.decJSON}); err != nil {
-		return fmt.Errorf("append audit entry: %w", err)
-	}
 	return nil
 }
+
+// entryDecision is the kind of the audit entry that holds a decision.
+const entryDecision = "decision"
 
 func (p *Pipeline) finish(it *item, err error) {
 	if err != nil && it.err == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,14 +19,16 @@ import (
 // effect of a batch of events: decisions, window records, holds and audit
 // entries (the audit package keeps its own "a/" namespace).
 const (
-	prefixDecision   = "d/" // d/<event id> -> decision JSON: the idempotency record
-	prefixDecisionID = "i/" // i/<decision id> -> event id
-	prefixWindow     = "w/" // w/<8-byte occurred_at ms><event id> -> window record
-	prefixHold       = "h/" // h/<hold id> -> hold JSON
-	prefixToken      = "k/" // k/<token id> -> token record JSON
-	prefixStatus     = "s/" // s/<event id> -> the transaction's current status
-	prefixEmit       = "x/" // x/<event id>\x00<status> -> a status change not yet published
-	prefixClearance  = "c/" // c/<list>\x00<entry id>\x00<query key> -> clearance JSON
+	// d/<decision id> -> uvarint sequence number of the audit entry that
+	// holds the decision: the idempotency record. The decision id derives
+	// from the event id, so one key answers both kinds of id.
+	prefixDecision  = "d/"
+	prefixWindow    = "w/" // w/<8-byte occurred_at ms><event id> -> window record
+	prefixHold      = "h/" // h/<hold id> -> hold JSON
+	prefixToken     = "k/" // k/<token id> -> token record JSON
+	prefixStatus    = "s/" // s/<event id> -> the transaction's status, when not "created"
+	prefixEmit      = "x/" // x/<event id>\x00<status> -> a status change not yet published
+	prefixClearance = "c/" // c/<list>\x00<entry id>\x00<query key> -> clearance JSON
 )
 
 // LedgerAudit is the name of the audit ledger of decisions and officer actions.
@@ -124,24 +127,21 @@ func (s *Store) AuditHead() audit.Head { return s.audit.Head() }
 func (s *Store) Decision(id string) (Decision, error) {
 	var d Decision
 	err := s.db.View(func(txn *badger.Txn) error {
-		key := []byte(prefixDecision + id)
-		if len(id) > 4 && id[:4] == "dec_" {
-			item, err := txn.Get([]byte(prefixDecisionID + id))
-			if err == nil {
-				ev, err := item.ValueCopy(nil)
-				if err != nil {
-					return err
-				}
-				key = append([]byte(prefixDecision), ev...)
-			} else if !errors.Is(err, badger.ErrKeyNotFound) {
-				return err
-			}
+		var stored []byte
+		var err error
+		if strings.HasPrefix(id, "dec_") {
+			stored, err = s.decisionIn(txn, id)
 		}
-		item, err := txn.Get(key)
+		if stored == nil && err == nil {
+			stored, err = s.decisionIn(txn, DecisionID(id))
+		}
 		if err != nil {
 			return err
 		}
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, &d) })
+		if stored == nil {
+			return badger.ErrKeyNotFound
+		}
+		return json.Unmarshal(stored, &d)
 	})
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return d, Errorf(ENOTFOUND, "no decision for %q", id)
@@ -151,52 +151,81 @@ func (s *Store) Decision(id string) (Decision, error) {
 	return d, nil
 }
 
+// decisionIn returns the decision JSON of a decision id (nil if none) as
+// the snapshot of txn sees it.
+func (s *Store) decisionIn(txn *badger.Txn, decisionID string) ([]byte, error) {
+	item, err := txn.Get([]byte(prefixDecision + decisionID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var seq uint64
+	err = item.Value(func(v []byte) error {
+		n, k := binary.Uvarint(v)
+		if k <= 0 || k != len(v) || n == 0 {
+			return fmt.Errorf("corrupt decision record %q", item.Key())
+		}
+		seq = n
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.audit.Entry(txn, seq)
+	if err != nil {
+		return nil, fmt.Errorf("decision %s: %w", decisionID, err)
+	}
+	if e.Kind != entryDecision {
+		return nil, fmt.Errorf("decision %s: audit entry %d is a %q entry", decisionID, seq, e.Kind)
+	}
+	return e.Payload, nil
+}
+
 // lookup returns the stored decision JSON of an event id (nil if none) and
 // the transaction's current status.
 func (s *Store) lookup(eventID string) (dec []byte, status string, err error) {
 	err = s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get([]byte(prefixDecision + eventID))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if dec, err = item.ValueCopy(nil); err != nil {
-			return err
-		}
-		item, err = txn.Get([]byte(prefixStatus + eventID))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			status = StatusCreated
-			return nil
-		} else if err != nil {
-			return err
-		}
-		v, err := item.ValueCopy(nil)
-		status = string(v)
+		dec, status, err = s.lookupIn(txn, eventID, DecisionID(eventID))
 		return err
 	})
 	return dec, status, err
+}
+
+// lookupIn is lookup in the snapshot of txn; decisionID is the event's.
+func (s *Store) lookupIn(txn *badger.Txn, eventID, decisionID string) (dec []byte, status string, err error) {
+	dec, err = s.decisionIn(txn, decisionID)
+	if dec == nil || err != nil {
+		return nil, "", err
+	}
+	item, err := txn.Get([]byte(prefixStatus + eventID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return dec, StatusCreated, nil
+	} else if err != nil {
+		return nil, "", err
+	}
+	v, err := item.ValueCopy(nil)
+	return dec, string(v), err
 }
 
 func emitKey(eventID, status string) []byte {
 	return []byte(prefixEmit + eventID + "\x00" + status)
 }
 
-// unpublished returns the change to status of eventID if it is not yet
-// published, or nil.
-func (s *Store) unpublished(eventID, status string) (*StatusChange, error) {
-	var ch *StatusChange
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(emitKey(eventID, status))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		ch = new(StatusChange)
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, ch) })
-	})
-	return ch, err
+// unpublishedIn returns the change to status of eventID if it is not yet
+// published, or nil, as the snapshot of txn sees it.
+func unpublishedIn(txn *badger.Txn, eventID, status string) (*StatusChange, error) {
+	item, err := txn.Get(emitKey(eventID, status))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	ch := new(StatusChange)
+	if err := item.Value(func(v []byte) error { return json.Unmarshal(v, ch) }); err != nil {
+		return nil, err
+	}
+	return ch, nil
 }
 
 // Status returns the current status of a decided transaction.

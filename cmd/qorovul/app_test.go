@@ -232,8 +232,20 @@ func TestDecisionLookup(t *testing.T) {
 			t.Fatalf("GET %s: %d %s", id, status, b)
 		}
 	}
-	status, b, _ := a.Do(http.MethodGet, "/v1/decisions/nope", engine.RoleAuditor, "", nil)
-	if status != 404 || !strings.Contains(string(b), `"code":"not_found"`) {
-		t.Fatalf("%d %s", status, b)
+	// An event id that looks like a decision id is found as an event id.
+	d2, _ := a.MustPreauth(testEvent("dec_look_2", "usr_look", "+998901234567", time.Second, "3.00"))
+	for _, id := range []string{"dec_look_2", d2.DecisionID} {
+		status, b, _ := a.Do(http.MethodGet, "/v1/decisions/"+id, engine.RoleAuditor, "", nil)
+		var got engine.Decision
+		json.Unmarshal(b, &got)
+		if status != 200 || got.DecisionID != d2.DecisionID || got.EventID != "dec_look_2" {
+			t.Fatalf("GET %s: %d %s", id, status, b)
+		}
+	}
+	for _, id := range []string{"nope", "dec_nope"} {
+		status, b, _ := a.Do(http.MethodGet, "/v1/decisions/"+id, engine.RoleAuditor, "", nil)
+		if status != 404 || !strings.Contains(string(b), `"code":"not_found"`) {
+			t.Fatalf("GET %s: %d %s", id, status, b)
+		}
 	}
 }
