@@ -19,6 +19,7 @@ import (
 // Pipeline tunables.
 const (
 	DefaultMaxBatch  = 512  // events per Badger transaction
+	DefaultMinBatch  = 32   // events a batch waits for if they are in flight
 	DefaultQueueSize = 4096 // events waiting between stages
 	pruneEvery       = 8192 // committed events between window-record prunes
 )
@@ -44,8 +45,12 @@ type PipelineConfig struct {
 	Log      *slog.Logger
 	Observer Observer
 	// Workers score in parallel (GOMAXPROCS if 0).
-	Workers   int
-	MaxBatch  int
+	Workers  int
+	MaxBatch int
+	// MinBatch is how many events a batch waits for, if that many are
+	// sequenced: a smaller batch goes as soon as the next event is not
+	// scored yet (DefaultMinBatch if 0).
+	MinBatch  int
 	QueueSize int
 	// MaxEventsPerKey bounds window memory (DefaultMaxEventsPerKey if 0).
 	MaxEventsPerKey int
@@ -157,6 +162,10 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = DefaultMaxBatch
 	}
+	if cfg.MinBatch <= 0 {
+		cfg.MinBatch = DefaultMinBatch
+	}
+	cfg.MinBatch = min(cfg.MinBatch, cfg.MaxBatch)
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = DefaultQueueSize
 	}
@@ -436,15 +445,34 @@ func (p *Pipeline) score() {
 		}
 		it.decJSON = b
 		close(it.scored)
+		// Receiving the next item from a non-empty queue is no scheduling
+		// point, so without this a scorer would keep its P for a whole
+		// time slice (10 ms) while the committer and Badger's writer,
+		// woken from a sync, wait for one: commits would lag behind
+		// scoring and the callers with them.
+		runtime.Gosched()
 	}
 }
 
 // commit is the one goroutine that writes: a batch of decisions in sequence
-// order, one transaction and one sync per batch.
+// order, one transaction and one sync per batch. A batch waits for the first
+// MinBatch events in flight to be scored, then takes those after them only
+// if they are scored already: committing overlaps with scoring instead of
+// taking turns with it, and what is still being scored goes into the next
+// batch, which the sync leaves time to fill.
 func (p *Pipeline) commit() {
 	defer p.done.Done()
 	batch := make([]*item, 0, p.cfg.MaxBatch)
-	for it := range p.commitq {
+	var held *item // taken from commitq, not scored yet: the next batch's first
+	for {
+		it := held
+		if it == nil {
+			var ok bool
+			if it, ok = <-p.commitq; !ok {
+				return
+			}
+		}
+		held = nil
 		<-it.scored
 		batch = append(batch[:0], it)
 	fill:
@@ -454,8 +482,18 @@ func (p *Pipeline) commit() {
 				if !ok {
 					break fill
 				}
-				<-it.scored
-				batch = append(batch, it)
+				if len(batch) < p.cfg.MinBatch {
+					<-it.scored
+					batch = append(batch, it)
+					continue
+				}
+				select {
+				case <-it.scored:
+					batch = append(batch, it)
+				default:
+					held = it
+					break fill
+				}
 			default:
 				break fill
 			}

@@ -48,7 +48,8 @@ func benchPipeline(b *testing.B, pol engine.Policy) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock})
+	commits := new(commitCounter)
+	p, err := engine.NewPipeline(engine.PipelineConfig{Observer: commits, Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,6 +69,7 @@ func benchPipeline(b *testing.B, pol engine.Policy) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
+	commits.n.Store(0)
 	start, cpu0 := time.Now(), cpuTime(b)
 	var wg sync.WaitGroup
 	for c := range callers {
@@ -97,7 +99,14 @@ func benchPipeline(b *testing.B, pol engine.Policy) {
 	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/event")
+	b.ReportMetric(float64(b.N)/float64(commits.n.Load()), "events/commit")
 }
+
+// commitCounter is an Observer that counts commits.
+type commitCounter struct{ n atomic.Int64 }
+
+func (*commitCounter) Decided(string, bool)               {}
+func (c *commitCounter) Committed(_ int, _ time.Duration) { c.n.Add(1) }
 
 // cpuTime is the CPU time (user and system) this process has used.
 func cpuTime(tb testing.TB) time.Duration {
