@@ -225,11 +225,15 @@ func TestDecisionLookup(t *testing.T) {
 	a := MustOpenApp(t, "")
 	d, _ := a.MustPreauth(testEvent("look_1", "usr_look", "+998901234567", 0, "3.00"))
 	for _, id := range []string{"look_1", d.DecisionID} {
-		status, b, _ := a.Do(http.MethodGet, "/v1/decisions/"+id, engine.RoleAuditor, "", nil)
+		status, b, hdr := a.Do(http.MethodGet, "/v1/decisions/"+id, engine.RoleAuditor, "", nil)
 		var got engine.Decision
 		json.Unmarshal(b, &got)
 		if status != 200 || got.DecisionID != d.DecisionID || got.EventID != "look_1" {
 			t.Fatalf("GET %s: %d %s", id, status, b)
+		}
+		// Decisions go out with their length, never chunked.
+		if cl := hdr.Get("Content-Length"); cl != fmt.Sprint(len(b)) {
+			t.Fatalf("GET %s: Content-Length %q for %d bytes", id, cl, len(b))
 		}
 	}
 	// An event id that looks like a decision id is found as an event id.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/qorovul/qorovul/engine"
 )
@@ -63,10 +64,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeRawJSON sends JSON the caller already encoded, ending the body with
 // a newline if it has none. It never writes into b.
 func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/json")
+	newline := len(b) == 0 || b[len(b)-1] != '\n'
+	n := len(b)
+	if newline {
+		n++
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(n))
 	w.WriteHeader(status)
 	w.Write(b)
-	if len(b) == 0 || b[len(b)-1] != '\n' {
+	if newline {
 		w.Write([]byte{'\n'})
 	}
 }
