@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,6 +151,52 @@ func TestPipelineIdempotency(t *testing.T) {
 		next := MustSubmit(t, p, recharge("tx_after", "usr_2", "+998901234567", t0.Add(2*time.Minute), "10.00"))
 		if next.Decision.Features.PayerCount1h != 3 {
 			t.Fatalf("payer counted %d times, want 3", next.Decision.Features.PayerCount1h)
+		}
+	})
+	t.Run("AcrossCommits", func(t *testing.T) {
+		// Retries of 200 ids arrive while other batches commit, many of
+		// them just after the commit of their own first copy: each id is
+		// decided once and counted once.
+		const ids, callers, each = 200, 16, 150
+		events := make([]engine.Event, ids)
+		for k := range events {
+			events[k] = recharge(fmt.Sprint("tx_retry_", k), "usr_retry", "+998901234567", t0.Add(time.Duration(k)*time.Second), "1.00")
+			if err := engine.Validate(&events[k]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var fresh [ids]atomic.Int32
+		var wg sync.WaitGroup
+		for c := range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					k := (c*7 + i*13) % ids
+					r, err := p.Submit(context.Background(), events[k])
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if !r.Duplicate {
+						fresh[k].Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for k := range fresh {
+			if n := fresh[k].Load(); n > 1 {
+				t.Fatalf("%s got %d fresh decisions", events[k].ID, n)
+			}
+		}
+		last := MustSubmit(t, p, recharge("tx_retry_last", "usr_retry", "+998901234567", t0.Add(ids*time.Second), "1.00"))
+		seen := 0
+		for k := range fresh {
+			seen += int(fresh[k].Load())
+		}
+		if got := last.Decision.Features.PayerCount1h; got != seen+1 {
+			t.Fatalf("payer counted %d times, want %d", got, seen+1)
 		}
 	})
 	t.Run("AcrossRestart", func(t *testing.T) {
