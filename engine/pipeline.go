@@ -439,7 +439,7 @@ func (p *Pipeline) score() {
 	ctx := context.Background()
 	for it := range p.scoreq {
 		it.dec = p.cfg.Scorer.Score(ctx, &it.ev, &it.feat)
-		b, err := json.Marshal(&it.dec)
+		b, err := it.dec.AppendJSON(make([]byte, 0, 1024))
 		if err != nil {
 			it.err = fmt.Errorf("encode decision: %w", err)
 		}

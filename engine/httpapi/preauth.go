@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/qorovul/qorovul/engine"
@@ -31,7 +30,7 @@ func (s *Server) handlePreauth(w http.ResponseWriter, r *http.Request) {
 	}
 	b := res.JSON
 	if b == nil {
-		if b, err = json.Marshal(&res.Decision); err != nil {
+		if b, err = res.Decision.AppendJSON(nil); err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}

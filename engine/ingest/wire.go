@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -60,12 +61,20 @@ func decodeObject(source string, body []byte, v any) error {
 	if b[0] != '{' {
 		return invalid(source, "body", "must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(v); err != nil {
+	// Unmarshal checks the whole body before it decodes (a json.Decoder
+	// would first copy it into its own buffer); its syntax errors say
+	// what a decoder's would in two cases, told apart here.
+	if err := json.Unmarshal(b, v); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			switch {
+			case strings.Contains(syn.Error(), "after top-level value"):
+				return invalid(source, "body", "must hold exactly one JSON object")
+			case strings.Contains(syn.Error(), "unexpected end of JSON input"):
+				return jsonError(source, io.ErrUnexpectedEOF)
+			}
+		}
 		return jsonError(source, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return invalid(source, "body", "must hold exactly one JSON object")
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func decisionRecord(topic string, ev *engine.Event, res *engine.Result) (*kgo.Re
 	b := res.JSON
 	if b == nil {
 		var err error
-		if b, err = json.Marshal(&res.Decision); err != nil {
+		if b, err = res.Decision.AppendJSON(nil); err != nil {
 			return nil, fmt.Errorf("encode decision %s: %w", ev.ID, err)
 		}
 	}
