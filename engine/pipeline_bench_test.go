@@ -3,14 +3,13 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/qorovul/qorovul/engine"
+	"github.com/qorovul/qorovul/internal/benchmeter"
 	"github.com/qorovul/qorovul/rules"
 )
 
@@ -64,13 +63,13 @@ func benchPipeline(b *testing.B, pol engine.Policy) {
 		}
 		events = append(events, ev)
 	}
-	lat := make([][]time.Duration, callers)
+	lat := benchmeter.NewLatencies(callers, b.N)
 	var next atomic.Int64
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	commits.n.Store(0)
-	start, cpu0 := time.Now(), cpuTime(b)
+	m := benchmeter.Start(b)
 	var wg sync.WaitGroup
 	for c := range callers {
 		wg.Add(1)
@@ -91,14 +90,9 @@ func benchPipeline(b *testing.B, pol engine.Policy) {
 		}()
 	}
 	wg.Wait()
-	elapsed, cpu := time.Since(start), cpuTime(b)-cpu0
+	m.Report(b, b.N, "event")
 	b.StopTimer()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
-	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/event")
+	lat.Report(b)
 	b.ReportMetric(float64(b.N)/float64(commits.n.Load()), "events/commit")
 }
 
@@ -107,12 +101,3 @@ type commitCounter struct{ n atomic.Int64 }
 
 func (*commitCounter) Decided(string, bool)               {}
 func (c *commitCounter) Committed(_ int, _ time.Duration) { c.n.Add(1) }
-
-// cpuTime is the CPU time (user and system) this process has used.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}

@@ -2,10 +2,9 @@ package rules_test
 
 import (
 	"context"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/qorovul/qorovul/internal/benchmeter"
 	"github.com/qorovul/qorovul/rules"
 )
 
@@ -62,23 +61,14 @@ func BenchmarkEval(b *testing.B) {
 	})
 	b.Run("Parallel", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu0 := cpuTime(b)
+		m := benchmeter.Start(b)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				check(policy.Eval(ctx, in))
 			}
 		})
-		b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+		m.Report(b, b.N, "eval")
 	})
-}
-
-// cpuTime is the CPU time (user and system) this process has used.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func mustDefault(tb testing.TB) *rules.Policy {

@@ -9,15 +9,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/qorovul/qorovul/engine"
+	"github.com/qorovul/qorovul/internal/benchmeter"
 )
 
 // The load driver of BENCHMARKS.md: 64 concurrent callers, each on its own
@@ -104,16 +103,13 @@ func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 	}
 	reqs = reqs[warmup:]
 
-	lat := make([][]time.Duration, callers)
-	for c := range lat {
-		lat[c] = make([]time.Duration, 0, b.N/callers+1)
-	}
+	lat := benchmeter.NewLatencies(callers, b.N)
 	commits0 := commitCount(b, app)
 	var next atomic.Int64
 	var failed atomic.Value
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, cpu0 := time.Now(), processCPU(b)
+	m := benchmeter.Start(b)
 	var wg sync.WaitGroup
 	for c := range callers {
 		wg.Add(1)
@@ -134,17 +130,12 @@ func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 		}()
 	}
 	wg.Wait()
-	elapsed, cpu := time.Since(start), processCPU(b)-cpu0
+	m.Report(b, b.N, "event")
 	b.StopTimer()
 	if err, _ := failed.Load().(error); err != nil {
 		b.Fatal(err)
 	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
-	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/event")
+	lat.Report(b)
 	if n := commitCount(b, app) - commits0; n > 0 {
 		b.ReportMetric(float64(b.N)/n, "events/commit")
 	}
@@ -163,15 +154,6 @@ func commitCount(b *testing.B, app *App) float64 {
 		}
 	}
 	return 0
-}
-
-// processCPU is the CPU time (user and system) this process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func preauthRequest(token string, body []byte) []byte {

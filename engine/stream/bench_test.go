@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/qorovul/qorovul/engine"
 	"github.com/qorovul/qorovul/engine/stream"
+	"github.com/qorovul/qorovul/internal/benchmeter"
 	"github.com/qorovul/qorovul/rules"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -27,29 +27,6 @@ func benchRecords(b *testing.B, prefix string) []*kgo.Record {
 	return recs
 }
 
-// meter measures wall time and the process's CPU time (user+system) of a
-// benchmark: events/s depends on what else the machine runs, CPU-µs/event
-// much less.
-type meter struct {
-	start time.Time
-	cpu   time.Duration
-}
-
-func startMeter() meter { return meter{start: time.Now(), cpu: cpuTime()} }
-
-func (m meter) report(b *testing.B) {
-	b.ReportMetric(float64(b.N)/time.Since(m.start).Seconds(), "events/s")
-	b.ReportMetric(float64((cpuTime()-m.cpu).Microseconds())/float64(b.N), "cpu-µs/event")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkBroker is the raw broker rate over kfake: the same records
 // produced (acks=all, idempotent) and consumed back by a plain client, with
 // no decoding and no pipeline.
@@ -61,7 +38,7 @@ func BenchmarkBroker(b *testing.B) {
 	cons := MustClient(b, br, kgo.ConsumeTopics(stream.DefaultInputTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	b.ReportAllocs()
 	b.ResetTimer()
-	m := startMeter()
+	m := benchmeter.Start(b)
 	done := make(chan int)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
@@ -78,7 +55,7 @@ func BenchmarkBroker(b *testing.B) {
 	if n := <-done; n != b.N {
 		b.Fatalf("consumed %d of %d records", n, b.N)
 	}
-	m.report(b)
+	m.Report(b, b.N, "event")
 }
 
 // BenchmarkEndToEnd is events per second from records waiting in the input
@@ -95,12 +72,12 @@ func BenchmarkEndToEnd(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	m := startMeter()
+	m := benchmeter.Start(b)
 	r := MustRun(b, br, p, stream.Config{})
 	for r.Stats().Committed < int64(b.N) {
 		time.Sleep(time.Millisecond)
 	}
-	m.report(b)
+	m.Report(b, b.N, "event")
 	b.StopTimer()
 	if st := r.Stats(); st.Decided != int64(b.N) || st.DeadLettered != 0 {
 		b.Fatalf("stats %+v", st)
@@ -135,7 +112,7 @@ func BenchmarkScore(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
-	m := startMeter()
+	m := benchmeter.Start(b)
 	var next atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -145,5 +122,5 @@ func BenchmarkScore(b *testing.B) {
 			}
 		}
 	})
-	m.report(b)
+	m.Report(b, b.N, "event")
 }

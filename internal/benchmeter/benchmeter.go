@@ -1,0 +1,63 @@
+// Package benchmeter measures the project's benchmarks the same way
+// everywhere: throughput, the process's CPU time per operation (which
+// depends much less than throughput on what else the machine runs) and the
+// latency percentiles of concurrent callers.
+package benchmeter
+
+import (
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Meter measures a benchmark's wall and CPU time from Start.
+type Meter struct {
+	start time.Time
+	cpu   time.Duration
+}
+
+// Start starts measuring.
+func Start(tb testing.TB) Meter { return Meter{start: time.Now(), cpu: CPUTime(tb)} }
+
+// Report reports n operations since Start as "<unit>s/s" and
+// "cpu-µs/<unit>".
+func (m Meter) Report(b *testing.B, n int, unit string) {
+	elapsed, cpu := time.Since(m.start), CPUTime(b)-m.cpu
+	b.ReportMetric(float64(n)/elapsed.Seconds(), unit+"s/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/"+unit)
+}
+
+// CPUTime is the CPU time (user and system, every thread) this process
+// has used.
+func CPUTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Latencies holds the latencies of concurrent callers, one slice each, so
+// that callers record without locks.
+type Latencies [][]time.Duration
+
+// NewLatencies makes room for callers recording about n latencies in all.
+func NewLatencies(callers, n int) Latencies {
+	l := make(Latencies, callers)
+	for c := range l {
+		l[c] = make([]time.Duration, 0, n/callers+1)
+	}
+	return l
+}
+
+// Report reports the median and the 99th percentile as p50-ms and p99-ms.
+func (l Latencies) Report(b *testing.B) {
+	all := slices.Concat(l...)
+	if len(all) == 0 {
+		return
+	}
+	slices.Sort(all)
+	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+}
