@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,32 +63,18 @@ func benchPipeline(b *testing.B, pol engine.Policy) {
 		events = append(events, ev)
 	}
 	lat := benchmeter.NewLatencies(callers, b.N)
-	var next atomic.Int64
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	commits.n.Store(0)
 	m := benchmeter.Start(b)
-	var wg sync.WaitGroup
-	for c := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				t := time.Now()
-				if _, err := p.Submit(ctx, events[i]); err != nil {
-					b.Error(err)
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t))
-			}
-		}()
+	err = lat.Run(b.N, func(_, i int) error {
+		_, err := p.Submit(ctx, events[i])
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
-	wg.Wait()
 	m.Report(b, b.N, "event")
 	b.StopTimer()
 	lat.Report(b)

@@ -10,8 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,34 +103,13 @@ func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 
 	lat := benchmeter.NewLatencies(callers, b.N)
 	commits0 := commitCount(b, app)
-	var next atomic.Int64
-	var failed atomic.Value
 	b.ReportAllocs()
 	b.ResetTimer()
 	m := benchmeter.Start(b)
-	var wg sync.WaitGroup
-	for c := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				t := time.Now()
-				if err := conns[c].do(reqs[i], wantStatus); err != nil {
-					failed.Store(err)
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t))
-			}
-		}()
-	}
-	wg.Wait()
+	err = lat.Run(b.N, func(c, i int) error { return conns[c].do(reqs[i], wantStatus) })
 	m.Report(b, b.N, "event")
 	b.StopTimer()
-	if err, _ := failed.Load().(error); err != nil {
+	if err != nil {
 		b.Fatal(err)
 	}
 	lat.Report(b)

@@ -6,6 +6,8 @@ package benchmeter
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -60,4 +62,34 @@ func (l Latencies) Report(b *testing.B) {
 	slices.Sort(all)
 	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// Run makes n calls of op from len(l) concurrent callers, each taking the
+// next i in [0, n) and recording the call's latency, and returns the first
+// error (a caller stops at its first).
+func (l Latencies) Run(n int, op func(caller, i int) error) error {
+	var next atomic.Int64
+	var first error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for c := range l {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				t := time.Now()
+				if err := op(c, i); err != nil {
+					once.Do(func() { first = err })
+					return
+				}
+				l[c] = append(l[c], time.Since(t))
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
