@@ -438,7 +438,7 @@ func (p *Pipeline) score() {
 	defer p.done.Done()
 	ctx := context.Background()
 	for it := range p.scoreq {
-		it.dec = p.cfg.Scorer.Score(ctx, &it.ev, &it.feat)
+		it.dec = p.cfg.Scorer.score(ctx, &it.ev, &it.feat, it.decisionID)
 		b, err := it.dec.AppendJSON(make([]byte, 0, 1024))
 		if err != nil {
 			it.err = fmt.Errorf("encode decision: %w", err)

@@ -35,8 +35,14 @@ type Scorer struct {
 
 // Score decides ev given its features.
 func (s *Scorer) Score(ctx context.Context, ev *Event, f *Features) Decision {
+	return s.score(ctx, ev, f, DecisionID(ev.ID))
+}
+
+// score is Score with the event's decision id, which the pipeline has
+// already derived.
+func (s *Scorer) score(ctx context.Context, ev *Event, f *Features, decisionID string) Decision {
 	d := Decision{
-		DecisionID: DecisionID(ev.ID),
+		DecisionID: decisionID,
 		EventID:    ev.ID,
 		Features:   *f,
 		CreatedAt:  s.Clock.Now().UTC(),
