@@ -119,8 +119,62 @@ func (d *Decision) AppendJSON(dst []byte) ([]byte, error) {
 // does: its exact text, quoted.
 func appendJSONDecimal(dst []byte, d decimal.Decimal) []byte {
 	dst = append(dst, '"')
-	dst = append(dst, d.String()...)
+	dst = appendDecimal(dst, d)
 	return append(dst, '"')
+}
+
+// appendDecimal writes d.String(). Amounts here have at most 18 digits
+// and no positive exponent, so they are formatted from the int64
+// coefficient instead of through math/big; anything else goes to String.
+func appendDecimal(dst []byte, d decimal.Decimal) []byte {
+	exp := int(d.Exponent())
+	if exp > 0 || exp < -18 || d.NumDigits() > 18 {
+		return append(dst, d.String()...)
+	}
+	c := d.CoefficientInt64()
+	if c < 0 {
+		dst = append(dst, '-')
+	}
+	var buf [20]byte
+	digits := strconv.AppendUint(buf[:0], absInt64(c), 10)
+	scale := -exp
+	var intPart, frac []byte
+	zeros := 0
+	if len(digits) > scale {
+		intPart, frac = digits[:len(digits)-scale], digits[len(digits)-scale:]
+	} else {
+		intPart, zeros, frac = []byte{'0'}, scale-len(digits), digits
+	}
+	if decimal.TrimTrailingZeros {
+		for len(frac) > 0 && frac[len(frac)-1] == '0' {
+			frac = frac[:len(frac)-1]
+		}
+		if len(frac) == 0 {
+			zeros = 0
+		}
+	}
+	dst = append(dst, intPart...)
+	if zeros+len(frac) > 0 {
+		dst = append(dst, '.')
+		for range zeros {
+			dst = append(dst, '0')
+		}
+		dst = append(dst, frac...)
+	}
+	return dst
+}
+
+func absInt64(c int64) uint64 {
+	if c < 0 {
+		return uint64(-c) // -MinInt64 wraps to its own magnitude as uint64
+	}
+	return uint64(c)
+}
+
+// decimalString is d.String() by appendDecimal.
+func decimalString(d decimal.Decimal) string {
+	var buf [32]byte
+	return string(appendDecimal(buf[:0], d))
 }
 
 // appendJSONFloat writes f as encoding/json does.

@@ -22,7 +22,17 @@ var trickyStrings = []string{
 
 func randomDecision(r *rand.Rand) engine.Decision {
 	str := func() string { return trickyStrings[r.IntN(len(trickyStrings))] }
-	dec := func() decimal.Decimal { return decimal.New(r.Int64N(2_000_000)-1_000_000, -int32(r.IntN(7))) }
+	dec := func() decimal.Decimal {
+		switch r.IntN(8) {
+		case 0: // the edges of the int64 fast path and past them
+			edges := []string{"0", "-0.000", "9223372036854775807", "-9223372036854775808", "0.000000000000000001",
+				"-123456789012345678", "1234567890123456789", "99999999999999999999.5", "1e3", "-2.5e2", "1e-19", "7e-18"}
+			return decimal.RequireFromString(edges[r.IntN(len(edges))])
+		case 1:
+			return decimal.New(r.Int64(), -int32(r.IntN(22)))
+		}
+		return decimal.New(r.Int64N(2_000_000)-1_000_000, -int32(r.IntN(7)))
+	}
 	zones := []*time.Location{time.UTC, time.FixedZone("UZT", 5*3600), time.FixedZone("EST", -5*3600)}
 	d := engine.Decision{
 		DecisionID: str(), EventID: str(), Outcome: str(), Score: r.IntN(201) - 100,

@@ -49,7 +49,8 @@ type PipelineConfig struct {
 	MaxBatch int
 	// MinBatch is how many events a batch waits for, if that many are
 	// sequenced: a smaller batch goes as soon as the next event is not
-	// scored yet (DefaultMinBatch if 0).
+	// scored yet (DefaultMinBatch if 0). When more than twice as many are
+	// queued, a batch waits for half of them, up to MaxBatch.
 	MinBatch  int
 	QueueSize int
 	// MaxEventsPerKey bounds window memory (DefaultMaxEventsPerKey if 0).
@@ -473,6 +474,12 @@ func (p *Pipeline) commit() {
 			}
 		}
 		held = nil
+		// Group commit: a batch waits for MinBatch events, or for half
+		// of those queued behind it (up to MaxBatch) when the queue is
+		// deep, as it is under a stream backlog. Waiting costs those
+		// events a little latency and no throughput, since scoring goes
+		// on meanwhile; each sync saved is about 250 µs of CPU.
+		want := max(p.cfg.MinBatch, min((len(p.commitq)+1)/2, p.cfg.MaxBatch))
 		<-it.scored
 		batch = append(batch[:0], it)
 	fill:
@@ -482,7 +489,7 @@ func (p *Pipeline) commit() {
 				if !ok {
 					break fill
 				}
-				if len(batch) < p.cfg.MinBatch {
+				if len(batch) < want {
 					<-it.scored
 					batch = append(batch, it)
 					continue

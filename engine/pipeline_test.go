@@ -272,3 +272,58 @@ func TestTokensOnlyOnAStoppedPipeline(t *testing.T) {
 		t.Fatalf("after the pipeline stopped: %v", err)
 	}
 }
+
+// batchSizes is an Observer that records the largest batch committed.
+type batchSizes struct{ largest, commits atomic.Int64 }
+
+func (*batchSizes) Decided(string, bool) {}
+func (b *batchSizes) Committed(events int, _ time.Duration) {
+	b.commits.Add(1)
+	for {
+		old := b.largest.Load()
+		if int64(events) <= old || b.largest.CompareAndSwap(old, int64(events)) {
+			return
+		}
+	}
+}
+
+// TestPipelineGroupCommitGrowsWithBacklog: with a deep queue (a stream
+// backlog) batches grow past MinBatch towards MaxBatch, so that a sync is
+// shared by many events; every event is still decided and audited once.
+func TestPipelineGroupCommitGrowsWithBacklog(t *testing.T) {
+	clock := fixedClock{t0}
+	store, err := engine.OpenStore(t.TempDir(), engine.StoreOptions{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := new(batchSizes)
+	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard},
+		Clock: clock, Observer: sizes, MinBatch: 8, MaxBatch: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	defer p.Close()
+	const n = 2000
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			MustSubmit(t, p, recharge(fmt.Sprint("tx_", i), fmt.Sprint("usr_", i%100), fmt.Sprintf("+99890%07d", i), t0.Add(time.Duration(i)*time.Second), "1.00"))
+		})
+	}
+	wg.Wait()
+	// Without the backlog rule a batch holds MinBatch events plus those
+	// scored meanwhile, a few dozen at most.
+	if got := sizes.largest.Load(); got < 128 || got > 256 {
+		t.Errorf("largest batch %d events, want half the backlog, between 128 and MaxBatch (256)", got)
+	}
+	t.Logf("%d events in %d commits, the largest %d", n, sizes.commits.Load(), sizes.largest.Load())
+	rep, err := audit.Verify(store.DB(), engine.LedgerAudit, nil)
+	if err != nil || !rep.OK() || rep.Entries != n {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+}

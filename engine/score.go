@@ -98,8 +98,8 @@ func ruleEvent(ev *Event, f *Features) rules.Event {
 		ID: ev.ID, Source: ev.Source, Kind: ev.Kind, Status: ev.Status,
 		PayerID: ev.Payer.ID, PayerCountry: ev.Payer.Country, KYCLevel: ev.Payer.KYCLevel,
 		MSISDN: ev.Beneficiary.MSISDN,
-		Amount: ev.Amount.Value.String(), Currency: ev.Amount.Currency,
-		AmountUSD: f.AmountUSD.String(),
+		Amount: decimalString(ev.Amount.Value), Currency: ev.Amount.Currency,
+		AmountUSD: decimalString(f.AmountUSD),
 	}
 	if in := ev.Instrument; in != nil {
 		r.InstrumentType, r.InstrumentBrand, r.BINCountry, r.InstrumentToken = in.Type, in.Brand, in.BINCountry, in.Token
@@ -113,8 +113,8 @@ func ruleEvent(ev *Event, f *Features) rules.Event {
 func ruleFeatures(f *Features) rules.Features {
 	return rules.Features{
 		PayerCount1h: f.PayerCount1h, PayerCount24h: f.PayerCount24h, PayerCount7d: f.PayerCount7d,
-		PayerAmountUSD1h: f.PayerAmountUSD1h.String(), PayerAmountUSD24h: f.PayerAmountUSD24h.String(),
-		PayerAmountUSD7d:       f.PayerAmountUSD7d.String(),
+		PayerAmountUSD1h: decimalString(f.PayerAmountUSD1h), PayerAmountUSD24h: decimalString(f.PayerAmountUSD24h),
+		PayerAmountUSD7d:       decimalString(f.PayerAmountUSD7d),
 		PayerDistinctMSISDN24h: f.PayerDistinctMSISDN24h, PayerDistinctMSISDN7d: f.PayerDistinctMSISDN7d,
 		MSISDNDistinctPayers24h: f.MSISDNDistinctPayers24h, InstrumentDistinctPayers24h: f.InstrumentDistinctPayers24h,
 		Saturated: f.Saturated,

@@ -15,11 +15,26 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
+// Payers the benchmark traffic spreads over. With quietPayers a payer
+// sends a payment or two in a run, as most do, and nearly every event is
+// allowed: the same work per evaluation as rules.BenchmarkEval's typical
+// input. With busyPayers each sends dozens within the hour and about 70% of
+// the events are reviewed, whose evaluation formats reason messages and
+// costs more.
+const (
+	quietPayers = 20_000
+	busyPayers  = 500
+)
+
+// benchTraffic is the generated traffic of the stream benchmarks.
+func benchTraffic(prefix string, payers int) stream.Traffic {
+	return stream.Traffic{Start: t0, Step: 50 * time.Millisecond, Payers: payers, Prefix: prefix}
+}
+
 // benchRecords are b.N generated records of every source, as Kafka records
 // of the input topic.
-func benchRecords(b *testing.B, prefix string) []*kgo.Record {
+func benchRecords(b *testing.B, tr stream.Traffic) []*kgo.Record {
 	b.Helper()
-	tr := stream.Traffic{Start: t0, Step: 50 * time.Millisecond, Payers: 500, Prefix: prefix}
 	recs := make([]*kgo.Record, b.N)
 	for i := range recs {
 		recs[i] = kafkaRecord(stream.DefaultInputTopic, tr.Record(i))
@@ -32,7 +47,7 @@ func benchRecords(b *testing.B, prefix string) []*kgo.Record {
 // no decoding and no pipeline.
 func BenchmarkBroker(b *testing.B) {
 	br := MustStartBroker(b)
-	recs := benchRecords(b, fmt.Sprintf("raw%d-", b.N))
+	recs := benchRecords(b, benchTraffic(fmt.Sprintf("raw%d-", b.N), quietPayers))
 	prod := MustClient(b, br, kgo.ProducerLinger(time.Millisecond))
 	// A new broker per run: its input topic is empty.
 	cons := MustClient(b, br, kgo.ConsumeTopics(stream.DefaultInputTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
@@ -61,12 +76,19 @@ func BenchmarkBroker(b *testing.B) {
 // BenchmarkEndToEnd is events per second from records waiting in the input
 // topic to decisions produced and offsets committed, through the real
 // pipeline on a Badger store with synced commits (as in production) and the
-// shipped policy. It includes joining the group once.
-func BenchmarkEndToEnd(b *testing.B) {
+// shipped policy, on traffic where nearly every event is allowed. It
+// includes joining the group once.
+func BenchmarkEndToEnd(b *testing.B) { benchEndToEnd(b, quietPayers) }
+
+// BenchmarkEndToEndBusy is BenchmarkEndToEnd on busy payers' traffic,
+// about 70% reviews.
+func BenchmarkEndToEndBusy(b *testing.B) { benchEndToEnd(b, busyPayers) }
+
+func benchEndToEnd(b *testing.B, payers int) {
 	br := MustStartBroker(b)
 	store := MustOpenStore(b, b.TempDir())
 	p := MustOpenPipeline(b, store, 0)
-	recs := benchRecords(b, fmt.Sprintf("e2e%d-", b.N))
+	recs := benchRecords(b, benchTraffic(fmt.Sprintf("e2e%d-", b.N), payers))
 	if err := MustClient(b, br).ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 		b.Fatal(err)
 	}
@@ -79,25 +101,31 @@ func BenchmarkEndToEnd(b *testing.B) {
 	}
 	m.Report(b, b.N, "event")
 	b.StopTimer()
-	if st := r.Stats(); st.Decided != int64(b.N) || st.DeadLettered != 0 {
+	st := r.Stats()
+	if st.Decided != int64(b.N) || st.DeadLettered != 0 {
 		b.Fatalf("stats %+v", st)
 	}
+	b.ReportMetric(100*float64(st.Review+st.Deny)/float64(b.N), "%held")
 }
 
 // BenchmarkScore is the engine's scoring alone (the shipped Rego policy and
-// building the decision), in parallel, on the same generated events with
-// their window features: the yardstick for BenchmarkEndToEnd beside
-// rules.BenchmarkEval/Parallel, which evaluates one fixed input.
-func BenchmarkScore(b *testing.B) {
+// building the decision), in parallel, on the very events of
+// BenchmarkEndToEnd with the window features they get there: its yardstick
+// beside rules.BenchmarkEval/Parallel, which evaluates one fixed input.
+func BenchmarkScore(b *testing.B) { benchScore(b, quietPayers) }
+
+// BenchmarkScoreBusy is the yardstick of BenchmarkEndToEndBusy.
+func BenchmarkScoreBusy(b *testing.B) { benchScore(b, busyPayers) }
+
+func benchScore(b *testing.B, payers int) {
 	pol, err := rules.Default()
 	if err != nil {
 		b.Fatal(err)
 	}
 	scorer := &engine.Scorer{Policy: pol, Clock: engine.SystemClock{}, Log: slog.New(slog.DiscardHandler)}
-	tr := stream.Traffic{Start: t0, Step: 50 * time.Millisecond, Payers: 500, Prefix: "score-"}
-	const n = 4096
-	evs := make([]engine.Event, n)
-	feats := make([]engine.Features, n)
+	tr := benchTraffic("score-", payers)
+	evs := make([]engine.Event, b.N)
+	feats := make([]engine.Features, b.N)
 	w := engine.NewWindows(0)
 	rates := engine.DefaultRates()
 	for i := range evs {
@@ -107,20 +135,29 @@ func BenchmarkScore(b *testing.B) {
 			b.Fatal(err)
 		}
 		we := engine.WindowEvent{At: evs[i].OccurredAt.UnixMilli(), PayerID: evs[i].Payer.ID, MSISDN: evs[i].Beneficiary.MSISDN, MicroUSD: usd.Shift(6).IntPart()}
+		if in := evs[i].Instrument; in != nil {
+			we.Token = in.Token
+		}
 		feats[i] = w.Apply(we)
 	}
 	ctx := context.Background()
+	var held atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
 	m := benchmeter.Start(b)
 	var next atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			i := next.Add(1) % n
-			if d := scorer.Score(ctx, &evs[i], &feats[i]); d.Outcome == "" {
+			i := next.Add(1) - 1
+			d := scorer.Score(ctx, &evs[i], &feats[i])
+			switch d.Outcome {
+			case "":
 				b.Fatal("no outcome")
+			case engine.OutcomeReview, engine.OutcomeDeny:
+				held.Add(1)
 			}
 		}
 	})
 	m.Report(b, b.N, "event")
+	b.ReportMetric(100*float64(held.Load())/float64(b.N), "%held")
 }
