@@ -5,6 +5,7 @@
 package benchmeter
 
 import (
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -17,17 +18,41 @@ import (
 type Meter struct {
 	start time.Time
 	cpu   time.Duration
+	cls   [len(cpuClasses)]metrics.Sample
+}
+
+// cpuClasses are the runtime's estimates of where the process's CPU
+// time went, read at Start and Report.
+var cpuClasses = [...]string{"/cpu/classes/total:cpu-seconds", "/cpu/classes/gc/total:cpu-seconds", "/cpu/classes/idle:cpu-seconds"}
+
+func readCPUClasses() [len(cpuClasses)]metrics.Sample {
+	var s [len(cpuClasses)]metrics.Sample
+	for i, n := range cpuClasses {
+		s[i].Name = n
+	}
+	metrics.Read(s[:])
+	return s
 }
 
 // Start starts measuring.
-func Start(tb testing.TB) Meter { return Meter{start: time.Now(), cpu: CPUTime(tb)} }
+func Start(tb testing.TB) Meter {
+	return Meter{start: time.Now(), cpu: CPUTime(tb), cls: readCPUClasses()}
+}
 
 // Report reports n operations since Start as "<unit>s/s" and
-// "cpu-µs/<unit>".
+// "cpu-µs/<unit>", and the share of the available CPU time (GOMAXPROCS
+// times the wall time) that went to the garbage collector ("gc%") and that
+// no goroutine used ("idle%").
 func (m Meter) Report(b *testing.B, n int, unit string) {
 	elapsed, cpu := time.Since(m.start), CPUTime(b)-m.cpu
 	b.ReportMetric(float64(n)/elapsed.Seconds(), unit+"s/s")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/"+unit)
+	now := readCPUClasses()
+	delta := func(i int) float64 { return now[i].Value.Float64() - m.cls[i].Value.Float64() }
+	if total := delta(0); total > 0 {
+		b.ReportMetric(100*delta(1)/total, "gc%")
+		b.ReportMetric(100*delta(2)/total, "idle%")
+	}
 }
 
 // CPUTime is the CPU time (user and system, every thread) this process
