@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/qorovul/qorovul/engine"
+	"github.com/shopspring/decimal"
 )
 
 func TestParseRates(t *testing.T) {
@@ -22,5 +24,26 @@ func TestParseRates(t *testing.T) {
 				t.Fatal("accepted")
 			}
 		})
+	}
+}
+
+// TestMicroUSD: the int64 fast path gives what decimal arithmetic gives,
+// rounding half away from zero past six decimals.
+func TestMicroUSD(t *testing.T) {
+	usdScale := decimal.New(1, 6)
+	want := func(d decimal.Decimal) int64 { return d.Mul(usdScale).Round(0).IntPart() }
+	for _, s := range []string{"0", "10.00", "-10.5", "0.000001", "0.0000005", "-0.0000005", "0.00000049",
+		"123456789012.123456", "999999999999.999999", "1e3", "12.5e-3", "9223372036.854775807"} {
+		d := decimal.RequireFromString(s)
+		if got := engine.MicroUSD(d); got != want(d) {
+			t.Errorf("MicroUSD(%s) = %d, want %d", s, got, want(d))
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		d := decimal.New(r.Int64N(1e15)-5e14, int32(r.IntN(14))-10)
+		if got := engine.MicroUSD(d); got != want(d) {
+			t.Fatalf("MicroUSD(%s) = %d, want %d", d, got, want(d))
+		}
 	}
 }

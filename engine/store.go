@@ -98,6 +98,9 @@ func OpenDB(dir string, o StoreOptions) (*badger.DB, error) {
 		WithBlockCacheSize(64 << 20).
 		WithIndexCacheSize(32 << 20).
 		WithNumCompactors(2).
+		// Badger's own counters (expvar) cost a few atomic map updates
+		// per read and write, and nothing reads them.
+		WithMetricsEnabled(false).
 		WithLogger(badgerLogger{o.Logger})
 	if o.InMemory {
 		bo.Dir, bo.ValueDir = "", ""

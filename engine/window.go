@@ -102,10 +102,9 @@ func (w *Windows) hash(s string) uint64 {
 
 // Apply adds e to the windows and returns the features of e.
 func (w *Windows) Apply(e WindowEvent) Features {
-	late := w.Add(e)
+	late, pw, nw, tw := w.add(e)
 	t := e.At
 	var f Features
-	pw := w.payers[e.PayerID]
 	lo7 := after(pw.entries, t-window7d)
 	hi := after(pw.entries, t)
 	es := pw.entries[lo7:hi]
@@ -140,15 +139,13 @@ func (w *Windows) Apply(e WindowEvent) Features {
 	f.PayerAmountUSD24h = fromMicroUSD(sum24h)
 	f.PayerAmountUSD7d = fromMicroUSD(sum7d)
 	f.Saturated = late || pw.saturatedUntil > t
-	if e.MSISDN != "" {
-		sw := w.numbers[e.MSISDN]
-		f.MSISDNDistinctPayers24h = w.distinctMembers(sw, t)
-		f.Saturated = f.Saturated || sw.saturatedUntil > t
+	if nw != nil {
+		f.MSISDNDistinctPayers24h = w.distinctMembers(nw, t)
+		f.Saturated = f.Saturated || nw.saturatedUntil > t
 	}
-	if e.Token != "" {
-		sw := w.tokens[e.Token]
-		f.InstrumentDistinctPayers24h = w.distinctMembers(sw, t)
-		f.Saturated = f.Saturated || sw.saturatedUntil > t
+	if tw != nil {
+		f.InstrumentDistinctPayers24h = w.distinctMembers(tw, t)
+		f.Saturated = f.Saturated || tw.saturatedUntil > t
 	}
 	w.scratch = nums24[:0]
 	return f
@@ -170,6 +167,13 @@ func (w *Windows) distinctMembers(sw *setWindow, t int64) int {
 // rebuild state at start-up). It reports whether e is older than the
 // retained state, so that its features would be incomplete.
 func (w *Windows) Add(e WindowEvent) (late bool) {
+	late, _, _, _ = w.add(e)
+	return late
+}
+
+// add is Add that also returns the windows e went into: its payer's and,
+// if e has them, its number's and its token's.
+func (w *Windows) add(e WindowEvent) (late bool, pw *payerWindow, nw, tw *setWindow) {
 	if e.At > w.high {
 		w.high = e.At
 	}
@@ -180,7 +184,7 @@ func (w *Windows) Add(e WindowEvent) (late bool) {
 		w.sweep(cutoff)
 	}
 
-	pw := w.payers[e.PayerID]
+	pw = w.payers[e.PayerID]
 	if pw == nil {
 		pw = &payerWindow{}
 		w.payers[e.PayerID] = pw
@@ -195,15 +199,15 @@ func (w *Windows) Add(e WindowEvent) (late bool) {
 
 	payer := w.hash(e.PayerID)
 	if e.MSISDN != "" {
-		w.addMember(w.numbers, e.MSISDN, e.At, payer, cutoff)
+		nw = w.addMember(w.numbers, e.MSISDN, e.At, payer, cutoff)
 	}
 	if e.Token != "" {
-		w.addMember(w.tokens, e.Token, e.At, payer, cutoff)
+		tw = w.addMember(w.tokens, e.Token, e.At, payer, cutoff)
 	}
-	return late
+	return late, pw, nw, tw
 }
 
-func (w *Windows) addMember(m map[string]*setWindow, key string, at int64, member uint64, cutoff int64) {
+func (w *Windows) addMember(m map[string]*setWindow, key string, at int64, member uint64, cutoff int64) *setWindow {
 	sw := m[key]
 	if sw == nil {
 		sw = &setWindow{}
@@ -218,6 +222,7 @@ func (w *Windows) addMember(m map[string]*setWindow, key string, at int64, membe
 	}
 	i := afterM(sw.entries, at)
 	sw.entries = slices.Insert(sw.entries, i, memberEntry{at: at, member: member})
+	return sw
 }
 
 // sweep drops the keys whose events are all older than cutoff.
