@@ -30,6 +30,18 @@ func BenchmarkPipelineOverhead(b *testing.B) {
 	benchPipeline(b, allowAll{})
 }
 
+// BenchmarkPipelineInMemory is BenchmarkPipeline on an in-memory Badger,
+// with no write-ahead log and no sync: what the disk costs the pipeline.
+// It is a diagnostic, not a configuration to run: nothing it decides would
+// survive a crash.
+func BenchmarkPipelineInMemory(b *testing.B) {
+	pol, err := rules.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchPipelineOn(b, pol, engine.StoreOptions{InMemory: true})
+}
+
 // allowAll is a policy that allows every event without evaluating anything.
 type allowAll struct{}
 
@@ -39,10 +51,13 @@ func (allowAll) Eval(context.Context, *rules.Input) (rules.Result, error) {
 
 func (allowAll) Version() string { return "allow-all" }
 
-func benchPipeline(b *testing.B, pol engine.Policy) {
+func benchPipeline(b *testing.B, pol engine.Policy) { benchPipelineOn(b, pol, engine.StoreOptions{}) }
+
+func benchPipelineOn(b *testing.B, pol engine.Policy, opts engine.StoreOptions) {
 	const callers = 64
 	clock := fixedClock{t0}
-	store, err := engine.OpenStore(b.TempDir(), engine.StoreOptions{Clock: clock})
+	opts.Clock = clock
+	store, err := engine.OpenStore(b.TempDir(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
