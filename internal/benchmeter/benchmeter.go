@@ -42,7 +42,9 @@ func Start(tb testing.TB) Meter {
 // Report reports n operations since Start as "<unit>s/s" and
 // "cpu-µs/<unit>", and the share of the available CPU time (GOMAXPROCS
 // times the wall time) that went to the garbage collector ("gc%") and that
-// no goroutine used ("idle%").
+// no goroutine used ("idle%"). The runtime updates those two estimates at
+// the end of each collection, so they cover the cycles completed between
+// Start and Report, and are left out when there was none.
 func (m Meter) Report(b *testing.B, n int, unit string) {
 	elapsed, cpu := time.Since(m.start), CPUTime(b)-m.cpu
 	b.ReportMetric(float64(n)/elapsed.Seconds(), unit+"s/s")
@@ -78,15 +80,18 @@ func NewLatencies(callers, n int) Latencies {
 	return l
 }
 
-// Report reports the median and the 99th percentile as p50-ms and p99-ms.
+// Report reports the median and the 99th and 99.9th percentiles as
+// p50-ms, p99-ms and p99.9-ms.
 func (l Latencies) Report(b *testing.B) {
 	all := slices.Concat(l...)
 	if len(all) == 0 {
 		return
 	}
 	slices.Sort(all)
-	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+	at := func(perMille int) float64 { return float64(all[len(all)*perMille/1000].Microseconds()) / 1000 }
+	b.ReportMetric(at(500), "p50-ms")
+	b.ReportMetric(at(990), "p99-ms")
+	b.ReportMetric(at(999), "p99.9-ms")
 }
 
 // Run makes n calls of op from len(l) concurrent callers, each taking the
