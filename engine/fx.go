@@ -76,8 +76,9 @@ func (r Rates) AmountUSD(ev *Event) (decimal.Decimal, error) {
 
 // microUSD converts a dollar amount to whole millionths of a dollar.
 func microUSD(d decimal.Decimal) int64 {
-	// Amounts with at most six decimals and twelve digits are scaled in
-	// int64 arithmetic, exactly; anything else through math/big.
+	// An amount with at most six decimals whose micro-dollars have at
+	// most 18 digits is scaled in int64 arithmetic, exactly; anything else
+	// (more decimals to round, or too large) through math/big.
 	if shift := int(d.Exponent()) + 6; shift >= 0 && d.NumDigits()+shift <= 18 {
 		m := d.CoefficientInt64()
 		for range shift {
