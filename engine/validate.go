@@ -1,17 +1,14 @@
 package engine
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/nyaruka/phonenumbers"
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/currency"
@@ -51,24 +48,24 @@ func (f fieldErrors) err() error {
 // wireEvent is the event as it arrives: times and decimals are kept raw so
 // that every malformed one is reported at once instead of aborting decoding.
 type wireEvent struct {
-	ID          string          `json:"id"`
-	Source      string          `json:"source"`
-	Kind        string          `json:"kind"`
-	Status      string          `json:"status"`
-	OccurredAt  json.RawMessage `json:"occurred_at"`
-	Payer       Payer           `json:"payer"`
-	Instrument  *Instrument     `json:"instrument"`
-	Beneficiary Beneficiary     `json:"beneficiary"`
-	Destination *Destination    `json:"destination"`
-	Amount      *wireMoney      `json:"amount"`
-	AmountLocal *wireMoney      `json:"amount_local"`
-	FXRate      json.RawMessage `json:"fx_rate"`
-	DeviceID    string          `json:"device_id"`
+	ID          string         `json:"id"`
+	Source      string         `json:"source"`
+	Kind        string         `json:"kind"`
+	Status      string         `json:"status"`
+	OccurredAt  jsontext.Value `json:"occurred_at"`
+	Payer       Payer          `json:"payer"`
+	Instrument  *Instrument    `json:"instrument"`
+	Beneficiary Beneficiary    `json:"beneficiary"`
+	Destination *Destination   `json:"destination"`
+	Amount      *wireMoney     `json:"amount"`
+	AmountLocal *wireMoney     `json:"amount_local"`
+	FXRate      jsontext.Value `json:"fx_rate"`
+	DeviceID    string         `json:"device_id"`
 }
 
 type wireMoney struct {
-	Value    json.RawMessage `json:"value"`
-	Currency string          `json:"currency"`
+	Value    jsontext.Value `json:"value"`
+	Currency string         `json:"currency"`
 }
 
 // ParseEvent decodes a canonical event from JSON strictly (unknown fields
@@ -77,13 +74,10 @@ type wireMoney struct {
 func ParseEvent(body []byte) (Event, error) {
 	var ev Event
 	var w wireEvent
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return ev, decodeError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return ev, &Error{Code: EINVALID, Message: "invalid JSON", Fields: []FieldError{{Field: "body", Problem: "must hold exactly one JSON object"}}}
+	if err := DecodeJSON(body, &w, true); err != nil {
+		e := err.(*Error)
+		e.Message = "invalid event"
+		return ev, e
 	}
 	var fe fieldErrors
 	ev.ID, ev.Source, ev.Kind, ev.Status = w.ID, w.Source, w.Kind, w.Status
@@ -123,51 +117,9 @@ func ParseEvent(body []byte) (Event, error) {
 	return ev, fe.err()
 }
 
-// DecodeError turns a JSON decoding error into an EINVALID error naming
-// the field, for every strict JSON input of the API.
-func DecodeError(err error) error { return decodeError(err) }
-
-// decodeError turns a JSON decoding error into an EINVALID error naming the field.
-func decodeError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	fe := FieldError{Field: "body", Problem: "is not valid JSON"}
-	switch {
-	case errors.As(err, &syn):
-		fe.Problem = fmt.Sprintf("is not valid JSON at offset %d", syn.Offset)
-	case errors.As(err, &typ) && typ.Field != "":
-		fe = FieldError{Field: typ.Field, Problem: "must be a JSON " + jsonKind(typ.Type.Kind().String())}
-	case errors.As(err, &typ):
-		fe.Problem = "must be a JSON object"
-	case errors.Is(err, io.EOF):
-		fe.Problem = "is empty"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		fe.Problem = "is truncated"
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		fe = FieldError{Field: name, Problem: "is not a known field"}
-		if name == "" {
-			fe = FieldError{Field: "body", Problem: "has a member with an empty name"}
-		}
-	}
-	return &Error{Code: EINVALID, Message: "invalid event", Fields: []FieldError{fe}, Err: err}
-}
-
-func jsonKind(k string) string {
-	switch k {
-	case "struct", "map":
-		return "object"
-	case "slice", "array":
-		return "array"
-	case "string", "bool":
-		return k
-	}
-	return "number"
-}
-
-func parseTime(raw json.RawMessage) (time.Time, bool) {
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
+func parseTime(raw jsontext.Value) (time.Time, bool) {
+	s, ok := Unquote(raw)
+	if !ok {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -179,10 +131,11 @@ func parseTime(raw json.RawMessage) (time.Time, bool) {
 
 // parseDecimal accepts a JSON string or number holding a finite decimal; it
 // never goes through float.
-func parseDecimal(raw json.RawMessage) (decimal.Decimal, bool) {
+func parseDecimal(raw jsontext.Value) (decimal.Decimal, bool) {
 	s := string(raw)
-	if len(s) >= 2 && s[0] == '"' {
-		if json.Unmarshal(raw, &s) != nil {
+	if len(raw) > 0 && raw[0] == '"' {
+		var ok bool
+		if s, ok = Unquote(raw); !ok {
 			return decimal.Decimal{}, false
 		}
 	}

@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -101,10 +99,5 @@ func (s *Server) handleSanctionsClear(w http.ResponseWriter, r *http.Request) {
 
 // decodeStrict decodes one JSON object refusing unknown fields.
 func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return engine.DecodeError(err)
-	}
-	return nil
+	return engine.DecodeJSON(body, v, true)
 }

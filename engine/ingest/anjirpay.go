@@ -1,10 +1,10 @@
 package ingest
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/qorovul/qorovul/engine"
 )
 
@@ -12,32 +12,32 @@ import (
 // Humo or Visa card. Its status drifts after first sight: pending, then sent
 // or declined.
 type anjirTransfer struct {
-	ID            json.RawMessage `json:"id"`
-	CreatedAt     json.RawMessage `json:"created_at"`
-	ClientID      json.RawMessage `json:"client_id"`
-	AmountRUB     json.RawMessage `json:"amount_rub"`
-	AmountUZS     json.RawMessage `json:"amount_uzs"`
-	FXRate        json.RawMessage `json:"fx_rate"`
-	FeeRUB        json.RawMessage `json:"fee_rub"`
-	SourceMasked  string          `json:"source_masked"` // the payer's card
-	DestScheme    string          `json:"dest_scheme"`   // uzcard, humo, visa
-	DestMasked    string          `json:"dest_masked"`   // "8600 **** **** 1234"
-	RecipientName string          `json:"recipient_name"`
-	Status        string          `json:"status"`
+	ID            jsontext.Value `json:"id"`
+	CreatedAt     jsontext.Value `json:"created_at"`
+	ClientID      jsontext.Value `json:"client_id"`
+	AmountRUB     jsontext.Value `json:"amount_rub"`
+	AmountUZS     jsontext.Value `json:"amount_uzs"`
+	FXRate        jsontext.Value `json:"fx_rate"`
+	FeeRUB        jsontext.Value `json:"fee_rub"`
+	SourceMasked  string         `json:"source_masked"` // the payer's card
+	DestScheme    string         `json:"dest_scheme"`   // uzcard, humo, visa
+	DestMasked    string         `json:"dest_masked"`   // "8600 **** **** 1234"
+	RecipientName string         `json:"recipient_name"`
+	Status        string         `json:"status"`
 }
 
 // anjirService is an AnjirPay service payment: a mobile operator, a utility
 // or another biller, paid by account.
 type anjirService struct {
-	ID        json.RawMessage `json:"id"`
-	ClientID  json.RawMessage `json:"client_id"`
-	Provider  string          `json:"provider"`
-	Account   string          `json:"account"`
-	Amount    json.RawMessage `json:"amount"`
-	Currency  string          `json:"currency"` // RUB when left out
-	Status    string          `json:"status"`
-	CreatedAt json.RawMessage `json:"created_at"`
-	PaidAt    json.RawMessage `json:"paid_at"`
+	ID        jsontext.Value `json:"id"`
+	ClientID  jsontext.Value `json:"client_id"`
+	Provider  string         `json:"provider"`
+	Account   string         `json:"account"`
+	Amount    jsontext.Value `json:"amount"`
+	Currency  string         `json:"currency"` // RUB when left out
+	Status    string         `json:"status"`
+	CreatedAt jsontext.Value `json:"created_at"`
+	PaidAt    jsontext.Value `json:"paid_at"`
 }
 
 // moscow is AnjirPay's local time for times without a zone; Moscow has kept
@@ -48,9 +48,9 @@ func moscow() *time.Location { return time.FixedZone("MSK", 3*60*60) }
 // service payment.
 func decodeAnjirpay(r Record) (engine.Event, error) {
 	var probe struct {
-		Provider   json.RawMessage `json:"provider"`
-		AmountRUB  json.RawMessage `json:"amount_rub"`
-		DestScheme json.RawMessage `json:"dest_scheme"`
+		Provider   jsontext.Value `json:"provider"`
+		AmountRUB  jsontext.Value `json:"amount_rub"`
+		DestScheme jsontext.Value `json:"dest_scheme"`
 	}
 	if err := decodeObject(engine.SourceAnjirpay, r.Body, &probe); err != nil {
 		return engine.Event{}, err
@@ -176,7 +176,7 @@ func (p *problems) anjirService(r Record, sp *anjirService) engine.Event {
 
 // anjirTime reads an RFC 3339 time, or AnjirPay's "2006-01-02 15:04:05" in
 // Moscow time.
-func (p *problems) anjirTime(field string, raw json.RawMessage, required bool) time.Time {
+func (p *problems) anjirTime(field string, raw jsontext.Value, required bool) time.Time {
 	if s, quoted, ok := token(raw); ok && quoted && len(s) == len(time.DateTime) {
 		if t, err := time.ParseInLocation(time.DateTime, s, moscow()); err == nil {
 			if t, ok := inRange(t); ok {

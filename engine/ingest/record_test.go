@@ -82,6 +82,14 @@ func TestDecodeRecord(t *testing.T) {
 				assertFields(t, err, engine.EINVALID, map[string]string{"body": tc.problem})
 			})
 		}
+		t.Run(source+"/ErrDuplicateMember", func(t *testing.T) {
+			_, err := ingest.Decode(ingest.Record{Source: source, Key: []byte("k"), Body: []byte(`{"status": "pending", "status": "declined"}`)})
+			assertFields(t, err, engine.EINVALID, map[string]string{"status": "appears more than once"})
+		})
+		t.Run(source+"/ErrInvalidUTF8", func(t *testing.T) {
+			_, err := ingest.Decode(ingest.Record{Source: source, Key: []byte("k"), Body: []byte("{\"status\": \"pend\xffing\"}")})
+			assertFields(t, err, engine.EINVALID, map[string]string{"status": "not valid UTF-8"})
+		})
 		t.Run(source+"/ErrWrongJSONType", func(t *testing.T) {
 			_, err := ingest.Decode(ingest.Record{Source: source, Key: []byte("k"), Body: []byte(`{"amount_rub": "1", "status": 7}`)})
 			assertFields(t, err, engine.EINVALID, map[string]string{"status": "must be a JSON string"})

@@ -1,9 +1,9 @@
 package ingest
 
 import (
-	"encoding/json"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/qorovul/qorovul/engine"
 )
 
@@ -12,41 +12,41 @@ import (
 // data of its topup.* webhooks. external_tx_id is the partner's idempotency
 // key and so the event id.
 type telecomTopup struct {
-	ExternalTxID json.RawMessage `json:"external_tx_id"`
-	TxID         json.RawMessage `json:"tx_id"` // the API's own id (response, webhook)
-	ProductID    string          `json:"product_id"`
-	OperatorID   string          `json:"operator_id"` // request: "ucell_uz"
+	ExternalTxID jsontext.Value `json:"external_tx_id"`
+	TxID         jsontext.Value `json:"tx_id"` // the API's own id (response, webhook)
+	ProductID    string         `json:"product_id"`
+	OperatorID   string         `json:"operator_id"` // request: "ucell_uz"
 	Operator     *struct {
 		ID      string `json:"id"`
 		Name    string `json:"name"`
 		Country string `json:"country"`
 	} `json:"operator"` // response
-	MSISDN              string          `json:"msisdn"`
-	Amount              json.RawMessage `json:"amount"`
-	Currency            string          `json:"currency"`
-	DestinationAmount   json.RawMessage `json:"destination_amount"`
-	DestinationCurrency string          `json:"destination_currency"`
-	FXRate              json.RawMessage `json:"fx_rate"`
-	Status              string          `json:"status"`
-	CreatedAt           json.RawMessage `json:"created_at"`
-	Sender              *telecomPerson  `json:"sender"`
-	Recipient           *telecomPerson  `json:"recipient"`
+	MSISDN              string         `json:"msisdn"`
+	Amount              jsontext.Value `json:"amount"`
+	Currency            string         `json:"currency"`
+	DestinationAmount   jsontext.Value `json:"destination_amount"`
+	DestinationCurrency string         `json:"destination_currency"`
+	FXRate              jsontext.Value `json:"fx_rate"`
+	Status              string         `json:"status"`
+	CreatedAt           jsontext.Value `json:"created_at"`
+	Sender              *telecomPerson `json:"sender"`
+	Recipient           *telecomPerson `json:"recipient"`
 }
 
 type telecomPerson struct {
-	ID        json.RawMessage `json:"id"`
-	FirstName string          `json:"first_name"`
-	LastName  string          `json:"last_name"`
-	Country   string          `json:"country"`
+	ID        jsontext.Value `json:"id"`
+	FirstName string         `json:"first_name"`
+	LastName  string         `json:"last_name"`
+	Country   string         `json:"country"`
 }
 
 // telecomWebhook is the body of a topup.completed, topup.failed or
 // topup.pending webhook.
 type telecomWebhook struct {
-	Event      string          `json:"event"`
-	EventID    string          `json:"event_id"`
-	OccurredAt json.RawMessage `json:"occurred_at"`
-	Data       *telecomTopup   `json:"data"`
+	Event      string         `json:"event"`
+	EventID    string         `json:"event_id"`
+	OccurredAt jsontext.Value `json:"occurred_at"`
+	Data       *telecomTopup  `json:"data"`
 }
 
 // decodeTelecom decodes a webhook (a body with "event"), a response (with
@@ -54,9 +54,9 @@ type telecomWebhook struct {
 // occurred-at header gives it. The webhook's event decides the status.
 func decodeTelecom(r Record) (engine.Event, error) {
 	var probe struct {
-		Event json.RawMessage `json:"event"`
-		Data  json.RawMessage `json:"data"`
-		TxID  json.RawMessage `json:"tx_id"`
+		Event jsontext.Value `json:"event"`
+		Data  jsontext.Value `json:"data"`
+		TxID  jsontext.Value `json:"tx_id"`
 	}
 	if err := decodeObject(engine.SourceTelecom, r.Body, &probe); err != nil {
 		return engine.Event{}, err

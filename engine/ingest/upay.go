@@ -1,43 +1,43 @@
 package ingest
 
 import (
-	"encoding/json"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/qorovul/qorovul/engine"
 )
 
 // upayRecharge is a uPay.net recharge: an item of the transaction list and
 // the data object of a webhook. List items carry no customer; webhooks do.
 type upayRecharge struct {
-	ID                json.RawMessage `json:"id"`
-	DestinationMSISDN string          `json:"destination_msisdn"`
-	Operator          string          `json:"operator"`
-	Country           string          `json:"country"`
-	AmountUSD         json.RawMessage `json:"amount_usd"`
-	AmountLocal       json.RawMessage `json:"amount_local"`
-	CurrencyLocal     string          `json:"currency_local"`
-	FXRate            json.RawMessage `json:"fx_rate"`
-	PaymentMethod     string          `json:"payment_method"`
-	Status            string          `json:"status"`
-	CreatedAt         json.RawMessage `json:"created_at"`
-	CompletedAt       json.RawMessage `json:"completed_at"`
-	Customer          *upayCustomer   `json:"customer"`
+	ID                jsontext.Value `json:"id"`
+	DestinationMSISDN string         `json:"destination_msisdn"`
+	Operator          string         `json:"operator"`
+	Country           string         `json:"country"`
+	AmountUSD         jsontext.Value `json:"amount_usd"`
+	AmountLocal       jsontext.Value `json:"amount_local"`
+	CurrencyLocal     string         `json:"currency_local"`
+	FXRate            jsontext.Value `json:"fx_rate"`
+	PaymentMethod     string         `json:"payment_method"`
+	Status            string         `json:"status"`
+	CreatedAt         jsontext.Value `json:"created_at"`
+	CompletedAt       jsontext.Value `json:"completed_at"`
+	Customer          *upayCustomer  `json:"customer"`
 }
 
 type upayCustomer struct {
-	ID       json.RawMessage `json:"id"`
-	Name     string          `json:"name"`
-	Country  string          `json:"country"`
-	KYCLevel string          `json:"kyc_level"`
+	ID       jsontext.Value `json:"id"`
+	Name     string         `json:"name"`
+	Country  string         `json:"country"`
+	KYCLevel string         `json:"kyc_level"`
 }
 
 // upayWebhook is the body of a recharge.* webhook.
 type upayWebhook struct {
-	ID      string          `json:"id"`      // the webhook delivery, "evt_…"
-	Type    string          `json:"type"`    // recharge.created|delivered|failed|refunded
-	Created json.RawMessage `json:"created"` // Unix seconds
-	Data    *upayRecharge   `json:"data"`
+	ID      string         `json:"id"`      // the webhook delivery, "evt_…"
+	Type    string         `json:"type"`    // recharge.created|delivered|failed|refunded
+	Created jsontext.Value `json:"created"` // Unix seconds
+	Data    *upayRecharge  `json:"data"`
 }
 
 // upayStatus maps a list item's status onto the canonical statuses.
@@ -77,8 +77,8 @@ func upayWebhookStatus(typ string) (string, bool) {
 // data.status says (the object may be a snapshot from before the change).
 func decodeUpay(r Record) (engine.Event, error) {
 	var probe struct {
-		Type json.RawMessage `json:"type"`
-		Data json.RawMessage `json:"data"`
+		Type jsontext.Value `json:"type"`
+		Data jsontext.Value `json:"data"`
 	}
 	if err := decodeObject(engine.SourceUpay, r.Body, &probe); err != nil {
 		return engine.Event{}, err

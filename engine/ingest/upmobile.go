@@ -1,10 +1,10 @@
 package ingest
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/qorovul/qorovul/engine"
 	"github.com/shopspring/decimal"
 )
@@ -13,22 +13,22 @@ import (
 // crypto-funded account that pays a mobile top-up, a game account or a
 // crypto wallet. breakdown splits amount into its parts (principal, fee…).
 type upmobileOperation struct {
-	ID            json.RawMessage `json:"id"`
-	Type          string          `json:"type"`          // withdrawal
-	CategoryCode  string          `json:"category_code"` // mobile, game, crypto
-	Amount        json.RawMessage `json:"amount"`
-	CurrencyCode  string          `json:"currency_code"` // RUB, USD
-	Destination   string          `json:"destination"`   // "+7…", a game account or a wallet
-	OperatorCode  string          `json:"operator_code"` // "mts_ru", "beeline_uz", "steam"
-	Status        string          `json:"status"`
-	FromAccountID json.RawMessage `json:"from_account_id"`
-	CreatedAt     json.RawMessage `json:"created_at"` // Unix seconds or RFC 3339
-	Breakdown     []upmobilePart  `json:"breakdown"`
+	ID            jsontext.Value `json:"id"`
+	Type          string         `json:"type"`          // withdrawal
+	CategoryCode  string         `json:"category_code"` // mobile, game, crypto
+	Amount        jsontext.Value `json:"amount"`
+	CurrencyCode  string         `json:"currency_code"` // RUB, USD
+	Destination   string         `json:"destination"`   // "+7…", a game account or a wallet
+	OperatorCode  string         `json:"operator_code"` // "mts_ru", "beeline_uz", "steam"
+	Status        string         `json:"status"`
+	FromAccountID jsontext.Value `json:"from_account_id"`
+	CreatedAt     jsontext.Value `json:"created_at"` // Unix seconds or RFC 3339
+	Breakdown     []upmobilePart `json:"breakdown"`
 }
 
 type upmobilePart struct {
-	Type   string          `json:"type"`
-	Amount json.RawMessage `json:"amount"`
+	Type   string         `json:"type"`
+	Amount jsontext.Value `json:"amount"`
 }
 
 func decodeUpmobile(r Record) (engine.Event, error) {

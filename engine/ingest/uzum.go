@@ -1,11 +1,11 @@
 package ingest
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/qorovul/qorovul/engine"
 	"github.com/shopspring/decimal"
 )
@@ -43,15 +43,15 @@ type UzumRequest struct {
 func (q UzumRequest) Account() string { return q.Params["account"] }
 
 type uzumWire struct {
-	ServiceID                 json.RawMessage            `json:"serviceId"`
-	Timestamp                 json.RawMessage            `json:"timestamp"`
-	TransID                   json.RawMessage            `json:"transId"`
-	Params                    map[string]json.RawMessage `json:"params"`
-	Amount                    json.RawMessage            `json:"amount"`
-	PaymentSource             string                     `json:"paymentSource"`
-	Tariff                    string                     `json:"tariff"`
-	ProcessingReferenceNumber string                     `json:"processingReferenceNumber"`
-	Phone                     string                     `json:"phone"`
+	ServiceID                 jsontext.Value            `json:"serviceId"`
+	Timestamp                 jsontext.Value            `json:"timestamp"`
+	TransID                   jsontext.Value            `json:"transId"`
+	Params                    map[string]jsontext.Value `json:"params"`
+	Amount                    jsontext.Value            `json:"amount"`
+	PaymentSource             string                    `json:"paymentSource"`
+	Tariff                    string                    `json:"tariff"`
+	ProcessingReferenceNumber string                    `json:"processingReferenceNumber"`
+	Phone                     string                    `json:"phone"`
 }
 
 // maxTiyinDigits bounds an amount in tiyin (10^16 tiyin is 10^14 UZS).
@@ -89,10 +89,9 @@ func ParseUzum(method string, body []byte) (UzumRequest, error) {
 		q.Timestamp = t
 	}
 	if q.Method != UzumCheck {
-		var id string
-		if err := json.Unmarshal(w.TransID, &id); absent(w.TransID) {
+		if id, ok := engine.Unquote(w.TransID); absent(w.TransID) {
 			p.add("transId", "is required")
-		} else if err != nil || !isUUID(id) {
+		} else if !ok || !isUUID(id) {
 			p.add("transId", "must be a UUID string")
 		} else {
 			q.TransID = strings.ToLower(id)
@@ -128,7 +127,7 @@ func ParseUzum(method string, body []byte) (UzumRequest, error) {
 }
 
 // tiyin reads a positive whole number of tiyin and returns it in UZS.
-func (p *problems) tiyin(field string, raw json.RawMessage) decimal.Decimal {
+func (p *problems) tiyin(field string, raw jsontext.Value) decimal.Decimal {
 	s, _, ok := token(raw)
 	switch {
 	case absent(raw):

@@ -2,16 +2,14 @@ package ingest
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/qorovul/qorovul/engine"
 	"github.com/shopspring/decimal"
 )
@@ -61,49 +59,28 @@ func decodeObject(source string, body []byte, v any) error {
 	if b[0] != '{' {
 		return invalid(source, "body", "must be a JSON object")
 	}
-	// Unmarshal checks the whole body before it decodes (a json.Decoder
-	// would first copy it into its own buffer); its syntax errors say
-	// what a decoder's would in two cases, told apart here.
-	if err := json.Unmarshal(b, v); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			switch {
-			case strings.Contains(syn.Error(), "after top-level value"):
-				return invalid(source, "body", "must hold exactly one JSON object")
-			case strings.Contains(syn.Error(), "unexpected end of JSON input"):
-				return jsonError(source, io.ErrUnexpectedEOF)
-			}
-		}
-		return jsonError(source, err)
+	if err := engine.DecodeJSON(b, v, false); err != nil {
+		e := err.(*engine.Error)
+		e.Message = "invalid " + source + " record"
+		return e
 	}
 	return nil
 }
 
-// jsonError turns a decoding error into an EINVALID error naming the
-// field, in the source's words.
-func jsonError(source string, err error) error {
-	e := engine.DecodeError(err).(*engine.Error)
-	e.Message = "invalid " + source + " record"
-	return e
-}
-
 // absent reports whether a raw JSON value was left out or null.
-func absent(raw json.RawMessage) bool {
+func absent(raw jsontext.Value) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
 // token returns the text of a JSON string or number token and whether it was
 // a string. Anything else (object, array, bool) gives ok false.
-func token(raw json.RawMessage) (text string, quoted, ok bool) {
+func token(raw jsontext.Value) (text string, quoted, ok bool) {
 	if len(raw) == 0 {
 		return "", false, false
 	}
 	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return "", false, false
-		}
-		return s, true, true
+		s, ok := engine.Unquote(raw)
+		return s, true, ok
 	}
 	if raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9' {
 		return string(raw), false, true
@@ -113,7 +90,7 @@ func token(raw json.RawMessage) (text string, quoted, ok bool) {
 
 // decimalOf reads a decimal from a JSON string or number token, exactly:
 // the digits go straight into the decimal, never through a float.
-func decimalOf(raw json.RawMessage) (decimal.Decimal, bool) {
+func decimalOf(raw jsontext.Value) (decimal.Decimal, bool) {
 	s, _, ok := token(raw)
 	s = strings.TrimSpace(s)
 	if !ok || s == "" || len(s) > maxNumberLen || strings.ContainsAny(s, "eE_") {
@@ -124,7 +101,7 @@ func decimalOf(raw json.RawMessage) (decimal.Decimal, bool) {
 }
 
 // amount reads a required positive decimal.
-func (p *problems) amount(field string, raw json.RawMessage) decimal.Decimal {
+func (p *problems) amount(field string, raw jsontext.Value) decimal.Decimal {
 	if absent(raw) {
 		p.add(field, "is required")
 		return decimal.Decimal{}
@@ -138,7 +115,7 @@ func (p *problems) amount(field string, raw json.RawMessage) decimal.Decimal {
 }
 
 // optAmount reads an optional positive decimal; nil when absent or bad.
-func (p *problems) optAmount(field string, raw json.RawMessage) *decimal.Decimal {
+func (p *problems) optAmount(field string, raw jsontext.Value) *decimal.Decimal {
 	if absent(raw) {
 		return nil
 	}
@@ -150,7 +127,7 @@ func (p *problems) optAmount(field string, raw json.RawMessage) *decimal.Decimal
 }
 
 // fee reads an optional non-negative decimal.
-func (p *problems) fee(field string, raw json.RawMessage) {
+func (p *problems) fee(field string, raw jsontext.Value) {
 	if absent(raw) {
 		return
 	}
@@ -161,7 +138,7 @@ func (p *problems) fee(field string, raw json.RawMessage) {
 
 // id reads a required native id: a JSON string, or an integer number token
 // (some sources number their records). It must be printable, without spaces.
-func (p *problems) id(field string, raw json.RawMessage) string {
+func (p *problems) id(field string, raw jsontext.Value) string {
 	if absent(raw) {
 		p.add(field, "is required")
 		return ""
@@ -185,7 +162,7 @@ func (p *problems) id(field string, raw json.RawMessage) string {
 }
 
 // optID reads an optional native id; "" when absent or bad.
-func (p *problems) optID(field string, raw json.RawMessage) string {
+func (p *problems) optID(field string, raw jsontext.Value) string {
 	if absent(raw) {
 		return ""
 	}
@@ -217,7 +194,7 @@ func (p *problems) required(field, s string, max int) string {
 }
 
 // timeOf reads a time from an RFC 3339 string or an integer of Unix seconds.
-func timeOf(raw json.RawMessage) (time.Time, bool) {
+func timeOf(raw jsontext.Value) (time.Time, bool) {
 	s, quoted, ok := token(raw)
 	if !ok {
 		return time.Time{}, false
@@ -239,7 +216,7 @@ func timeOf(raw json.RawMessage) (time.Time, bool) {
 }
 
 // unixMillis reads an integer of Unix milliseconds.
-func unixMillis(raw json.RawMessage) (time.Time, bool) {
+func unixMillis(raw jsontext.Value) (time.Time, bool) {
 	s, quoted, ok := token(raw)
 	if !ok || quoted {
 		return time.Time{}, false
@@ -259,7 +236,7 @@ func inRange(t time.Time) (time.Time, bool) {
 }
 
 // when reads a time field; required says whether absence is a problem.
-func (p *problems) when(field string, raw json.RawMessage, required bool) time.Time {
+func (p *problems) when(field string, raw jsontext.Value, required bool) time.Time {
 	if absent(raw) {
 		if required {
 			p.add(field, "is required")
