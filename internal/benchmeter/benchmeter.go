@@ -18,6 +18,7 @@ import (
 type Meter struct {
 	start time.Time
 	cpu   time.Duration
+	csw   int64
 	cls   [len(cpuClasses)]metrics.Sample
 }
 
@@ -36,19 +37,24 @@ func readCPUClasses() [len(cpuClasses)]metrics.Sample {
 
 // Start starts measuring.
 func Start(tb testing.TB) Meter {
-	return Meter{start: time.Now(), cpu: CPUTime(tb), cls: readCPUClasses()}
+	cpu, csw := usage(tb)
+	return Meter{start: time.Now(), cpu: cpu, csw: csw, cls: readCPUClasses()}
 }
 
 // Report reports n operations since Start as "<unit>s/s" and
-// "cpu-µs/<unit>", and the share of the available CPU time (GOMAXPROCS
+// "cpu-µs/<unit>", the process's context switches per operation
+// ("csw/<unit>": a thread that blocked or was preempted; on a virtual
+// machine each costs more when the host is busy), and the share of the available CPU time (GOMAXPROCS
 // times the wall time) that went to the garbage collector ("gc%") and that
 // no goroutine used ("idle%"). The runtime updates those two estimates at
 // the end of each collection, so they cover the cycles completed between
 // Start and Report, and are left out when there was none.
 func (m Meter) Report(b *testing.B, n int, unit string) {
-	elapsed, cpu := time.Since(m.start), CPUTime(b)-m.cpu
+	cpu, csw := usage(b)
+	elapsed, cpu, csw := time.Since(m.start), cpu-m.cpu, csw-m.csw
 	b.ReportMetric(float64(n)/elapsed.Seconds(), unit+"s/s")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/"+unit)
+	b.ReportMetric(float64(csw)/float64(n), "csw/"+unit)
 	now := readCPUClasses()
 	delta := func(i int) float64 { return now[i].Value.Float64() - m.cls[i].Value.Float64() }
 	if total := delta(0); total > 0 {
@@ -60,11 +66,18 @@ func (m Meter) Report(b *testing.B, n int, unit string) {
 // CPUTime is the CPU time (user and system, every thread) this process
 // has used.
 func CPUTime(tb testing.TB) time.Duration {
+	cpu, _ := usage(tb)
+	return cpu
+}
+
+// usage is the CPU time this process has used and the context switches
+// of its threads, voluntary and not.
+func usage(tb testing.TB) (time.Duration, int64) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		tb.Fatalf("getrusage: %v", err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Nvcsw + ru.Nivcsw
 }
 
 // Latencies holds the latencies of concurrent callers, one slice each, so
