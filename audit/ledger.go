@@ -165,8 +165,15 @@ func (l *Ledger) Reload() error {
 	return nil
 }
 
+// Txn is what a batch needs of a read-write transaction: *badger.Txn, or
+// a type wrapping one (to copy the writes into a write-ahead log, say).
+type Txn interface {
+	Get(key []byte) (*badger.Item, error)
+	Set(key, value []byte) error
+}
+
 // readHead reads and checks the head key; ok is false when it is absent.
-func readHead(txn *badger.Txn, keys keyspace) (h Head, ok bool, err error) {
+func readHead(txn Txn, keys keyspace) (h Head, ok bool, err error) {
 	item, err := txn.Get(keys.head)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return Head{Seq: 0, Hash: ZeroHash}, false, nil
@@ -205,7 +212,7 @@ func (l *Ledger) Entry(txn *badger.Txn, seq uint64) (Entry, error) {
 }
 
 // getEntry reads and checks (without the link) the entry seq.
-func getEntry(txn *badger.Txn, keys keyspace, seq uint64) (Entry, error) {
+func getEntry(txn Txn, keys keyspace, seq uint64) (Entry, error) {
 	item, err := txn.Get(keys.entryKey(seq))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return Entry{}, fmt.Errorf("%w: entry %d missing", ErrBroken, seq)
@@ -249,7 +256,7 @@ type Batch struct {
 	base     Head // the committed head at Begin
 	head     Head // after the staged appends
 	time     time.Time
-	txn      *badger.Txn
+	txn      Txn
 	n        int
 	err      error // set when a write into txn failed half way
 	finished bool
@@ -284,7 +291,7 @@ func (b *Batch) Len() int { return b.n }
 // An error from the arguments leaves txn untouched. An error from Badger
 // (badger.ErrTxnTooBig, for one) may leave txn half written: the caller must
 // then discard txn, and the batch refuses further use.
-func (b *Batch) Append(txn *badger.Txn, e Entry) (Entry, error) {
+func (b *Batch) Append(txn Txn, e Entry) (Entry, error) {
 	return b.append(txn, e, false)
 }
 
@@ -292,11 +299,11 @@ func (b *Batch) Append(txn *badger.Txn, e Entry) (Entry, error) {
 // JSON value because the caller produced it with encoding/json's Marshal: it
 // is stored as it is, without being parsed again. A payload that is not
 // such a value makes an entry that Verify reports as broken.
-func (b *Batch) AppendCompact(txn *badger.Txn, e Entry) (Entry, error) {
+func (b *Batch) AppendCompact(txn Txn, e Entry) (Entry, error) {
 	return b.append(txn, e, true)
 }
 
-func (b *Batch) append(txn *badger.Txn, e Entry, compact bool) (Entry, error) {
+func (b *Batch) append(txn Txn, e Entry, compact bool) (Entry, error) {
 	if b.finished || b.err != nil {
 		return Entry{}, fmt.Errorf("append %s: %w", b.l.name, ErrBatchDone)
 	}

@@ -2,3 +2,16 @@ package engine
 
 // Unexported helpers exposed to the black-box tests of package engine_test.
 var MicroUSD = microUSD
+
+// WriteKeys commits key=value for each key in one transaction of the
+// store's write path: Badger, then the journal, synced.
+func WriteKeys(s *Store, keys [][]byte, value []byte) error {
+	txn := s.newTxn()
+	defer txn.Discard()
+	for _, k := range keys {
+		if err := txn.Set(k, value); err != nil {
+			return err
+		}
+	}
+	return s.commit(txn)
+}

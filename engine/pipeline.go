@@ -603,7 +603,7 @@ func (p *Pipeline) failedErr() error {
 
 // writeBatch writes the batch's effect in one transaction.
 func (p *Pipeline) writeBatch(batch []*item) error {
-	txn := p.store.db.NewTransaction(true)
+	txn := p.store.newTxn()
 	defer txn.Discard()
 	ab := p.store.audit.Begin()
 	for _, it := range batch {
@@ -614,7 +614,7 @@ func (p *Pipeline) writeBatch(batch []*item) error {
 			return err
 		}
 	}
-	if err := txn.Commit(); err != nil {
+	if err := p.store.commit(txn); err != nil {
 		if errors.Is(err, badger.ErrConflict) {
 			return fmt.Errorf("commit batch: a second writer touched the database: %w", err)
 		}
@@ -628,7 +628,7 @@ func (p *Pipeline) writeBatch(batch []*item) error {
 
 // writeItem stages one item's effect in txn: a new decision with its window
 // record, status and hold, or a status change; each with its audit entry.
-func (p *Pipeline) writeItem(txn *badger.Txn, ab *audit.Batch, it *item) error {
+func (p *Pipeline) writeItem(txn *journaledTxn, ab *audit.Batch, it *item) error {
 	if a := it.action; a != nil {
 		for k, v := range a.Set {
 			if err := txn.Set([]byte(k), v); err != nil {

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,6 +44,9 @@ type StoreOptions struct {
 	InMemory bool
 	// MemTableSize is Badger's memtable size in bytes (DefaultMemTableSize if 0).
 	MemTableSize int64
+	// JournalFileSize is the size of each of the two journal files
+	// (DefaultJournalFileSize if 0).
+	JournalFileSize int64
 	Logger       *slog.Logger
 	Clock        Clock
 }
@@ -50,7 +56,11 @@ const DefaultMemTableSize = 32 << 20
 
 // Store is the one Badger database of a Qorovul instance.
 type Store struct {
-	db     *badger.DB
+	db      *badger.DB
+	journal *journal // nil in memory
+	// wmu orders writes: each is committed to Badger and appended to the
+	// journal before the next, so a replay applies them in Badger's order.
+	wmu sync.Mutex
 	audit  *audit.Ledger
 	clock  Clock
 	log    *slog.Logger
@@ -60,10 +70,11 @@ type Store struct {
 	piped atomic.Bool
 }
 
-// OpenStore opens (creating if needed) the database in dir. Writes are
-// synced: a committed transaction survives a crash.
+// OpenStore opens (creating if needed) the database in dir, replaying the
+// journal into it first. A write of the store returns once it is in the
+// journal, synced: it survives a crash.
 func OpenStore(dir string, o StoreOptions) (*Store, error) {
-	db, err := OpenDB(dir, o)
+	db, j, err := openDB(dir, o)
 	if err != nil {
 		return nil, err
 	}
@@ -76,14 +87,115 @@ func OpenStore(dir string, o StoreOptions) (*Store, error) {
 	l, err := audit.Open(db, LedgerAudit, o.Clock)
 	if err != nil {
 		db.Close()
+		if j != nil {
+			j.close()
+		}
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	return &Store{db: db, audit: l, clock: o.Clock, log: o.Logger}, nil
+	return &Store{db: db, journal: j, audit: l, clock: o.Clock, log: o.Logger}, nil
 }
 
-// OpenDB opens the Badger database in dir without loading anything from it:
-// the audit tools use it to verify a ledger that may be broken.
+// OpenDB opens the Badger database in dir, replaying the journal into it,
+// without loading anything from it: the audit tools use it to read a ledger
+// that may be broken. Nothing written to it is journaled; closing it makes
+// what it holds durable.
 func OpenDB(dir string, o StoreOptions) (*badger.DB, error) {
+	db, j, err := openDB(dir, o)
+	if err != nil {
+		return nil, err
+	}
+	if j != nil {
+		if err := j.close(); err != nil {
+			db.Close()
+			return nil, &Error{Code: EUNAVAILABLE, Message: "cannot open the database " + dir, Err: err}
+		}
+	}
+	return db, nil
+}
+
+// openDB opens Badger in dir and the journal beside it, and replays the
+// journal into Badger.
+func openDB(dir string, o StoreOptions) (*badger.DB, *journal, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	db, err := openBadger(dir, o)
+	if err != nil || o.InMemory {
+		return db, nil, err
+	}
+	fail := func(err error) (*badger.DB, *journal, error) {
+		db.Close()
+		return nil, nil, &Error{Code: EUNAVAILABLE, Message: "cannot open the database " + dir, Err: err}
+	}
+	if o.JournalFileSize == 0 {
+		o.JournalFileSize = DefaultJournalFileSize
+	}
+	j, replay, err := openJournal(dir, o.JournalFileSize, func() error { return checkpoint(db, dir) })
+	if err != nil {
+		return fail(err)
+	}
+	if len(replay) > 0 {
+		start := time.Now()
+		if err := applyJournal(db, replay); err != nil {
+			j.close()
+			return fail(fmt.Errorf("replay journal: %w", err))
+		}
+		if err := checkpoint(db, dir); err != nil {
+			j.close()
+			return fail(fmt.Errorf("replay journal: %w", err))
+		}
+		o.Logger.Info("journal replayed", "batches", len(replay), "took", time.Since(start).Round(time.Millisecond))
+	}
+	if err := j.start(); err != nil {
+		j.close()
+		return fail(err)
+	}
+	return db, j, nil
+}
+
+// applyJournal writes the journal's batches into db, in order.
+func applyJournal(db *badger.DB, batches [][]byte) error {
+	wb := db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, b := range batches {
+		// WriteBatch keeps the slices until it flushes; the journal's
+		// buffers are not reused.
+		if err := journalOps(b, wb.Set, wb.Delete); err != nil {
+			return err
+		}
+	}
+	return wb.Flush()
+}
+
+// checkpoint makes every write committed to db so far durable: the active
+// memtable's log and the value log (Sync), the logs of memtables not yet
+// flushed to tables (Badger's tables are synced when written), and the
+// directory.
+func checkpoint(db *badger.DB, dir string) error {
+	if err := db.Sync(); err != nil {
+		return fmt.Errorf("sync badger: %w", err)
+	}
+	mems, err := filepath.Glob(filepath.Join(dir, "*.mem"))
+	if err != nil {
+		return err
+	}
+	for _, m := range mems {
+		f, err := os.Open(m)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // flushed to a table and removed meanwhile
+		} else if err != nil {
+			return err
+		}
+		err = f.Sync()
+		if err = errors.Join(err, f.Close()); err != nil {
+			return fmt.Errorf("sync %s: %w", m, err)
+		}
+	}
+	return syncDir(dir)
+}
+
+// openBadger opens the Badger database in dir with the store's options.
+func openBadger(dir string, o StoreOptions) (*badger.DB, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -91,7 +203,8 @@ func OpenDB(dir string, o StoreOptions) (*badger.DB, error) {
 		o.MemTableSize = DefaultMemTableSize
 	}
 	bo := badger.DefaultOptions(dir).
-		WithSyncWrites(true).
+		// The journal makes commits durable (journal.go).
+		WithSyncWrites(false).
 		WithInMemory(o.InMemory).
 		WithMemTableSize(o.MemTableSize).
 		WithNumVersionsToKeep(1).
@@ -112,11 +225,64 @@ func OpenDB(dir string, o StoreOptions) (*badger.DB, error) {
 	return db, nil
 }
 
-// Close closes the database cleanly.
+// Close closes the database cleanly: Badger's close makes everything
+// durable, and the journal is left with nothing to replay.
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
+		if s.journal != nil {
+			s.journal.close()
+		}
 		return fmt.Errorf("close badger: %w", err)
 	}
+	if s.journal == nil {
+		return nil
+	}
+	if err := errors.Join(s.journal.finish(), s.journal.close()); err != nil {
+		return fmt.Errorf("close journal: %w", err)
+	}
+	return nil
+}
+
+// commit commits txn and makes its writes durable: it returns once they
+// are in the journal, synced.
+func (s *Store) commit(txn *journaledTxn) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if err := txn.Commit(); err != nil {
+		return err
+	}
+	if s.journal == nil {
+		return nil
+	}
+	return s.journal.append(txn.ops)
+}
+
+// journaledTxn is a read-write transaction whose writes are also encoded
+// for the journal.
+type journaledTxn struct {
+	*badger.Txn
+	ops []byte
+}
+
+func (s *Store) newTxn() *journaledTxn {
+	return &journaledTxn{Txn: s.db.NewTransaction(true), ops: make([]byte, 0, 4096)}
+}
+
+// Set writes key in the transaction and records it for the journal.
+func (t *journaledTxn) Set(key, value []byte) error {
+	if err := t.Txn.Set(key, value); err != nil {
+		return err
+	}
+	t.ops = appendSet(t.ops, key, value)
+	return nil
+}
+
+// Delete deletes key in the transaction and records it for the journal.
+func (t *journaledTxn) Delete(key []byte) error {
+	if err := t.Txn.Delete(key); err != nil {
+		return err
+	}
+	t.ops = appendDelete(t.ops, key)
 	return nil
 }
 
@@ -372,15 +538,26 @@ func (s *Store) PruneWindows(high int64, limit int) (int, error) {
 	if err != nil || len(keys) == 0 {
 		return 0, err
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
+	var ops []byte
 	for _, k := range keys {
 		if err := wb.Delete(k); err != nil {
 			return 0, fmt.Errorf("prune windows: %w", err)
 		}
+		ops = appendDelete(ops, k)
 	}
 	if err := wb.Flush(); err != nil {
 		return 0, fmt.Errorf("prune windows: %w", err)
+	}
+	// Journaled too, or a replay after a crash would bring the records
+	// back.
+	if s.journal != nil {
+		if err := s.journal.append(ops); err != nil {
+			return 0, fmt.Errorf("prune windows: %w", err)
+		}
 	}
 	return len(keys), nil
 }

@@ -78,7 +78,7 @@ func (s *Store) CreateToken(role, name string) (string, Principal, error) {
 	if err != nil {
 		return "", p, fmt.Errorf("encode token: %w", err)
 	}
-	txn := s.db.NewTransaction(true)
+	txn := s.newTxn()
 	defer txn.Discard()
 	if err := txn.Set([]byte(prefixToken+p.TokenID), b); err != nil {
 		return "", p, fmt.Errorf("store token: %w", err)
@@ -87,7 +87,7 @@ func (s *Store) CreateToken(role, name string) (string, Principal, error) {
 	if _, err := ab.Append(txn, audit.Entry{Kind: "token.create", Subject: p.TokenID, Actor: "cli", Payload: payload}); err != nil {
 		return "", p, fmt.Errorf("store token: %w", err)
 	}
-	if err := txn.Commit(); err != nil {
+	if err := s.commit(txn); err != nil {
 		return "", p, fmt.Errorf("store token: %w", err)
 	}
 	if err := s.audit.Commit(ab); err != nil {
