@@ -47,8 +47,8 @@ type StoreOptions struct {
 	// JournalFileSize is the size of each of the two journal files
 	// (DefaultJournalFileSize if 0).
 	JournalFileSize int64
-	Logger       *slog.Logger
-	Clock        Clock
+	Logger          *slog.Logger
+	Clock           Clock
 }
 
 // DefaultMemTableSize keeps Badger's memory modest on a two-core machine.
@@ -60,7 +60,7 @@ type Store struct {
 	journal *journal // nil in memory
 	// wmu orders writes: each is committed to Badger and appended to the
 	// journal before the next, so a replay applies them in Badger's order.
-	wmu sync.Mutex
+	wmu    sync.Mutex
 	audit  *audit.Ledger
 	clock  Clock
 	log    *slog.Logger
