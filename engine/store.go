@@ -130,7 +130,7 @@ func openDB(dir string, o StoreOptions) (*badger.DB, *journal, error) {
 	if o.JournalFileSize == 0 {
 		o.JournalFileSize = DefaultJournalFileSize
 	}
-	j, replay, err := openJournal(dir, o.JournalFileSize, func() error { return checkpoint(db, dir) })
+	j, replay, err := openJournal(dir, o.JournalFileSize, func() error { return checkpoint(dir) })
 	if err != nil {
 		return fail(err)
 	}
@@ -140,7 +140,7 @@ func openDB(dir string, o StoreOptions) (*badger.DB, *journal, error) {
 			j.close()
 			return fail(fmt.Errorf("replay journal: %w", err))
 		}
-		if err := checkpoint(db, dir); err != nil {
+		if err := checkpoint(dir); err != nil {
 			j.close()
 			return fail(fmt.Errorf("replay journal: %w", err))
 		}
@@ -167,20 +167,23 @@ func applyJournal(db *badger.DB, batches [][]byte) error {
 	return wb.Flush()
 }
 
-// checkpoint makes every write committed to db so far durable: the active
-// memtable's log and the value log (Sync), the logs of memtables not yet
-// flushed to tables (Badger's tables are synced when written), and the
-// directory.
-func checkpoint(db *badger.DB, dir string) error {
-	if err := db.Sync(); err != nil {
-		return fmt.Errorf("sync badger: %w", err)
+// checkpoint makes every write committed to Badger in dir so far durable:
+// it fsyncs the logs of the memtables (the active one and those not yet
+// flushed to tables; Badger syncs its tables and manifest as it writes
+// them) and of the values, then the directory. It does not call Badger's
+// Sync, which holds the lock Badger's writer needs for as long as the sync
+// takes, and so would stall every commit meanwhile.
+func checkpoint(dir string) error {
+	var logs []string
+	for _, pattern := range []string{"*.mem", "*.vlog"} {
+		m, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return err
+		}
+		logs = append(logs, m...)
 	}
-	mems, err := filepath.Glob(filepath.Join(dir, "*.mem"))
-	if err != nil {
-		return err
-	}
-	for _, m := range mems {
-		f, err := os.Open(m)
+	for _, name := range logs {
+		f, err := os.Open(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // flushed to a table and removed meanwhile
 		} else if err != nil {
@@ -188,7 +191,7 @@ func checkpoint(db *badger.DB, dir string) error {
 		}
 		err = f.Sync()
 		if err = errors.Join(err, f.Close()); err != nil {
-			return fmt.Errorf("sync %s: %w", m, err)
+			return fmt.Errorf("sync %s: %w", name, err)
 		}
 	}
 	return syncDir(dir)
