@@ -69,7 +69,6 @@ type journal struct {
 	// ckpt is non-nil while the other file is being checkpointed; it
 	// receives the checkpoint's outcome.
 	ckpt chan error
-	buf  []byte
 }
 
 // journalFile is one of the two files.
@@ -230,16 +229,21 @@ func (jf *journalFile) grow(end int64) error {
 	return nil
 }
 
-// append makes ops (one batch's writes, from appendSet and appendDelete)
-// durable. A batch too big for an empty file is made durable by a
-// checkpoint instead.
-func (j *journal) append(ops []byte) error {
-	if len(ops) == 0 {
+// newRecord starts a journal record in buf: room for the record's head,
+// to which appendSet and appendDelete add one batch's writes.
+func newRecord(buf []byte) []byte {
+	return append(buf[:0], make([]byte, journalRecordHead)...)
+}
+
+// append makes rec (from newRecord) durable, filling in its head. A batch
+// too big for an empty file is made durable by a checkpoint instead.
+func (j *journal) append(rec []byte) error {
+	if len(rec) <= journalRecordHead {
 		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	need := int64(journalRecordHead + len(ops))
+	need := int64(len(rec))
 	if need > j.maxSize-journalHeaderSize {
 		return j.checkpoint()
 	}
@@ -253,12 +257,11 @@ func (j *journal) append(ops []byte) error {
 	if err := jf.grow(jf.off + need); err != nil {
 		return err
 	}
-	j.buf = binary.LittleEndian.AppendUint32(j.buf[:0], uint32(len(ops)))
-	j.buf = binary.LittleEndian.AppendUint64(j.buf, jf.epoch)
-	crc := crc32.Update(crc32.Checksum(j.buf, journalCRC), journalCRC, ops)
-	j.buf = binary.LittleEndian.AppendUint32(j.buf, crc)
-	j.buf = append(j.buf, ops...)
-	if _, err := jf.f.WriteAt(j.buf, jf.off); err != nil {
+	binary.LittleEndian.PutUint32(rec, uint32(len(rec)-journalRecordHead))
+	binary.LittleEndian.PutUint64(rec[4:], jf.epoch)
+	crc := crc32.Update(crc32.Checksum(rec[:12], journalCRC), journalCRC, rec[journalRecordHead:])
+	binary.LittleEndian.PutUint32(rec[12:], crc)
+	if _, err := jf.f.WriteAt(rec, jf.off); err != nil {
 		return fmt.Errorf("append to journal: %w", err)
 	}
 	if err := fdatasync(jf.f); err != nil {

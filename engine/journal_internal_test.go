@@ -17,6 +17,11 @@ func journalPayload(i int) []byte {
 	return appendSet(nil, fmt.Appendf(nil, "k/%06d", i), bytes.Repeat([]byte{byte(i)}, 100+i%3000))
 }
 
+// appendPayload appends p to j as one record.
+func appendPayload(j *journal, p []byte) error {
+	return j.append(append(newRecord(nil), p...))
+}
+
 // openTestJournal opens a journal of minimal files in dir with checkpoint
 // as its checkpoint, starts it and checks that it had nothing to replay
 // (want nil) or exactly want.
@@ -51,7 +56,7 @@ func TestJournalReplaysWhatNoCheckpointCovered(t *testing.T) {
 		for i := range 4000 {
 			before := j.cur
 			p := journalPayload(i)
-			if err := j.append(p); err != nil {
+			if err := appendPayload(j, p); err != nil {
 				t.Fatal(err)
 			}
 			if j.cur != before {
@@ -76,7 +81,7 @@ func TestJournalReplaysWhatNoCheckpointCovered(t *testing.T) {
 		var err error
 		for i := 0; err == nil; i++ {
 			p := journalPayload(i)
-			if err = j.append(p); err == nil {
+			if err = appendPayload(j, p); err == nil {
 				all = append(all, p)
 			}
 		}
@@ -89,7 +94,7 @@ func TestJournalReplaysWhatNoCheckpointCovered(t *testing.T) {
 	t.Run("TornHeaderMeansCheckpointed", func(t *testing.T) {
 		dir := t.TempDir()
 		j := openTestJournal(t, dir, func() error { return nil }, nil)
-		if err := j.append(journalPayload(1)); err != nil {
+		if err := appendPayload(j, journalPayload(1)); err != nil {
 			t.Fatal(err)
 		}
 		j.close()
@@ -105,7 +110,7 @@ func TestJournalReplaysWhatNoCheckpointCovered(t *testing.T) {
 		dir := t.TempDir()
 		j := openTestJournal(t, dir, func() error { return nil }, nil)
 		for i := range 500 {
-			if err := j.append(journalPayload(i)); err != nil {
+			if err := appendPayload(j, journalPayload(i)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -122,7 +127,7 @@ func TestJournalOversizedBatchCheckpoints(t *testing.T) {
 	checkpoints := 0
 	j := openTestJournal(t, t.TempDir(), func() error { checkpoints++; return nil }, nil)
 	defer j.close()
-	if err := j.append(appendSet(nil, []byte("k"), make([]byte, 2<<20))); err != nil {
+	if err := appendPayload(j, appendSet(nil, []byte("k"), make([]byte, 2<<20))); err != nil {
 		t.Fatal(err)
 	}
 	if checkpoints != 1 || j.files[j.cur].off != journalHeaderSize {

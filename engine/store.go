@@ -60,11 +60,13 @@ type Store struct {
 	journal *journal // nil in memory
 	// wmu orders writes: each is committed to Badger and appended to the
 	// journal before the next, so a replay applies them in Badger's order.
-	wmu    sync.Mutex
-	audit  *audit.Ledger
-	clock  Clock
-	log    *slog.Logger
-	tokens sync.Map // token id -> cachedToken
+	wmu sync.Mutex
+	// records recycles the journal records of transactions (*[]byte).
+	records sync.Pool
+	audit   *audit.Ledger
+	clock   Clock
+	log     *slog.Logger
+	tokens  sync.Map // token id -> cachedToken
 	// piped is set while a pipeline writes to the store: the audit chain
 	// then has that one writer, and nothing else may append.
 	piped atomic.Bool
@@ -257,18 +259,29 @@ func (s *Store) commit(txn *journaledTxn) error {
 	if s.journal == nil {
 		return nil
 	}
-	return s.journal.append(txn.ops)
+	err := s.journal.append(txn.rec)
+	if cap(txn.rec) <= 4<<20 {
+		s.records.Put(&txn.rec)
+	}
+	txn.rec = nil
+	return err
 }
 
 // journaledTxn is a read-write transaction whose writes are also encoded
 // for the journal.
 type journaledTxn struct {
 	*badger.Txn
-	ops []byte
+	rec []byte // a journal record (newRecord)
 }
 
 func (s *Store) newTxn() *journaledTxn {
-	return &journaledTxn{Txn: s.db.NewTransaction(true), ops: make([]byte, 0, 4096)}
+	var buf []byte
+	if b, ok := s.records.Get().(*[]byte); ok {
+		buf = *b
+	} else {
+		buf = make([]byte, 0, 64<<10)
+	}
+	return &journaledTxn{Txn: s.db.NewTransaction(true), rec: newRecord(buf)}
 }
 
 // Set writes key in the transaction and records it for the journal.
@@ -276,7 +289,7 @@ func (t *journaledTxn) Set(key, value []byte) error {
 	if err := t.Txn.Set(key, value); err != nil {
 		return err
 	}
-	t.ops = appendSet(t.ops, key, value)
+	t.rec = appendSet(t.rec, key, value)
 	return nil
 }
 
@@ -285,7 +298,7 @@ func (t *journaledTxn) Delete(key []byte) error {
 	if err := t.Txn.Delete(key); err != nil {
 		return err
 	}
-	t.ops = appendDelete(t.ops, key)
+	t.rec = appendDelete(t.rec, key)
 	return nil
 }
 
@@ -545,12 +558,12 @@ func (s *Store) PruneWindows(high int64, limit int) (int, error) {
 	defer s.wmu.Unlock()
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
-	var ops []byte
+	rec := newRecord(nil)
 	for _, k := range keys {
 		if err := wb.Delete(k); err != nil {
 			return 0, fmt.Errorf("prune windows: %w", err)
 		}
-		ops = appendDelete(ops, k)
+		rec = appendDelete(rec, k)
 	}
 	if err := wb.Flush(); err != nil {
 		return 0, fmt.Errorf("prune windows: %w", err)
@@ -558,7 +571,7 @@ func (s *Store) PruneWindows(high int64, limit int) (int, error) {
 	// Journaled too, or a replay after a crash would bring the records
 	// back.
 	if s.journal != nil {
-		if err := s.journal.append(ops); err != nil {
+		if err := s.journal.append(rec); err != nil {
 			return 0, fmt.Errorf("prune windows: %w", err)
 		}
 	}
