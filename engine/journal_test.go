@@ -11,7 +11,6 @@ import (
 
 	"github.com/qorovul/qorovul/audit"
 	"github.com/qorovul/qorovul/engine"
-	"github.com/qorovul/qorovul/rules"
 )
 
 // copyDir copies the regular files of src into a new directory.
@@ -141,24 +140,15 @@ func TestJournalReplaysWhatBadgerLost(t *testing.T) {
 // many times, checkpointing each full one, and loses nothing.
 func TestJournalRotates(t *testing.T) {
 	dir := t.TempDir()
-	clock := fixedClock{t0}
-	open := func() (*engine.Pipeline, *engine.Store) {
-		store, err := engine.OpenStore(dir, engine.StoreOptions{Clock: clock, JournalFileSize: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := mustPipelineOn(t, store, clock)
-		return p, store
-	}
-	p, store := open()
+	// Each file holds about 1 MB, a few hundred decisions.
+	small := engine.StoreOptions{JournalFileSize: 1}
+	p, store := MustOpenPipelineWith(t, dir, small)
 	ids := decideConcurrently(t, p, 3000)
 	p.Close()
 	if err := store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Each file holds about 1 MB, a few hundred decisions.
-	_, store = open()
-	defer store.Close()
+	_, store = MustOpenPipelineWith(t, dir, small)
 	for _, id := range ids {
 		if _, err := store.Decision(id); err != nil {
 			t.Fatalf("decision %s lost: %v", id, err)
@@ -167,22 +157,6 @@ func TestJournalRotates(t *testing.T) {
 	if r, err := audit.Verify(store.DB(), engine.LedgerAudit, nil); err != nil || !r.OK() || r.Head.Seq != 3000 {
 		t.Fatalf("verify: %+v %v", r, err)
 	}
-}
-
-// mustPipelineOn starts a pipeline with the shipped policy on store; it is
-// closed at the end of the test (if not before).
-func mustPipelineOn(t *testing.T, store *engine.Store, clock engine.Clock) *engine.Pipeline {
-	t.Helper()
-	pol, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return p
 }
 
 // decideConcurrently submits n events for 200 payers from 16 callers and

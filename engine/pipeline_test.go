@@ -22,8 +22,16 @@ func (c fixedClock) Now() time.Time { return c.t }
 // shipped policy; both are closed at the end of the test.
 func MustOpenPipeline(t testing.TB, dir string) (*engine.Pipeline, *engine.Store) {
 	t.Helper()
+	return MustOpenPipelineWith(t, dir, engine.StoreOptions{})
+}
+
+// MustOpenPipelineWith is MustOpenPipeline with the store's options (its
+// clock is the tests' fixed clock).
+func MustOpenPipelineWith(t testing.TB, dir string, o engine.StoreOptions) (*engine.Pipeline, *engine.Store) {
+	t.Helper()
 	clock := fixedClock{t0}
-	store, err := engine.OpenStore(dir, engine.StoreOptions{Clock: clock})
+	o.Clock = clock
+	store, err := engine.OpenStore(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
