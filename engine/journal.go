@@ -69,6 +69,9 @@ type journal struct {
 	// ckpt is non-nil while the other file is being checkpointed; it
 	// receives the checkpoint's outcome.
 	ckpt chan error
+	// err is the first failure to checkpoint: the other file may hold
+	// records not yet durable in Badger, so nothing more is appended.
+	err error
 }
 
 // journalFile is one of the two files.
@@ -243,6 +246,9 @@ func (j *journal) append(rec []byte) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.err != nil {
+		return j.err
+	}
 	need := int64(len(rec))
 	if need > j.maxSize-journalHeaderSize {
 		return j.checkpoint()
@@ -301,17 +307,22 @@ func (j *journal) waitCheckpoint() error {
 	err := <-j.ckpt
 	j.ckpt = nil
 	if err != nil {
-		return fmt.Errorf("checkpoint journal: %w", err)
+		j.err = fmt.Errorf("checkpoint journal: %w", err)
 	}
-	return nil
+	return j.err
 }
 
-// finish is called after a clean close of Badger: nothing needs replaying.
+// finish is called after a clean close of Badger, which flushes its
+// memtables to synced tables: once a last checkpoint has synced what is
+// left of its logs and its directory, nothing needs replaying.
 func (j *journal) finish() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if err := j.waitCheckpoint(); err != nil {
 		return err
+	}
+	if err := j.checkpoint(); err != nil {
+		return fmt.Errorf("checkpoint journal: %w", err)
 	}
 	return j.start()
 }
@@ -320,7 +331,10 @@ func (j *journal) finish() error {
 func (j *journal) close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	err := j.waitCheckpoint()
+	var err error
+	if j.ckpt != nil {
+		err = j.waitCheckpoint()
+	}
 	for _, jf := range j.files {
 		if jf != nil {
 			err = errors.Join(err, jf.f.Close())

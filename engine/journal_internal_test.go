@@ -88,6 +88,9 @@ func TestJournalReplaysWhatNoCheckpointCovered(t *testing.T) {
 		if !strings.Contains(err.Error(), "disk gone") {
 			t.Fatalf("append after a failed checkpoint: %v", err)
 		}
+		if err := appendPayload(j, journalPayload(0)); err == nil {
+			t.Fatal("append went on after a failed checkpoint")
+		}
 		j.close()
 		openTestJournal(t, dir, nil, all).close()
 	})
