@@ -99,7 +99,7 @@ func openJournal(dir string, maxSize int64, checkpoint func() error) (*journal, 
 		}
 		jf := &journalFile{f: f}
 		j.files[i] = jf
-		if replay[i], err = jf.read(maxSize); err != nil {
+		if replay[i], err = jf.read(); err != nil {
 			j.close()
 			return nil, nil, fmt.Errorf("read journal %s: %w", f.Name(), err)
 		}
@@ -119,7 +119,7 @@ func openJournal(dir string, maxSize int64, checkpoint func() error) (*journal, 
 // read reads the header and the records of the current epoch. A missing or
 // torn header means no records: a header is only written when the file's
 // records are all durable in Badger.
-func (jf *journalFile) read(maxSize int64) ([][]byte, error) {
+func (jf *journalFile) read() ([][]byte, error) {
 	st, err := jf.f.Stat()
 	if err != nil {
 		return nil, err
@@ -135,10 +135,11 @@ func (jf *journalFile) read(maxSize int64) ([][]byte, error) {
 		return nil, nil
 	}
 	jf.epoch = epoch
-	data := make([]byte, min(jf.size, maxSize)-journalHeaderSize)
-	if len(data) <= 0 {
+	// The whole file: it may have been written with a larger size.
+	if jf.size <= journalHeaderSize {
 		return nil, nil
 	}
+	data := make([]byte, jf.size-journalHeaderSize)
 	if _, err := jf.f.ReadAt(data, journalHeaderSize); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
