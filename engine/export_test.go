@@ -6,7 +6,7 @@ var MicroUSD = microUSD
 // WriteKeys commits key=value for each key in one transaction of the
 // store's write path: Badger, then the journal, synced.
 func WriteKeys(s *Store, keys [][]byte, value []byte) error {
-	txn := s.newTxn()
+	txn := s.newTxn(nil)
 	defer txn.Discard()
 	for _, k := range keys {
 		if err := txn.Set(k, value); err != nil {

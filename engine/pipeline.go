@@ -94,6 +94,7 @@ type Pipeline struct {
 	snap  *badger.Txn // the sequencer's
 
 	sinceprune int
+	rec        []byte // the committer's journal record buffer
 }
 
 type item struct {
@@ -603,8 +604,11 @@ func (p *Pipeline) failedErr() error {
 
 // writeBatch writes the batch's effect in one transaction.
 func (p *Pipeline) writeBatch(batch []*item) error {
-	txn := p.store.newTxn()
-	defer txn.Discard()
+	txn := p.store.newTxn(p.rec)
+	defer func() {
+		p.rec = txn.rec // grown to the batches' size once, then reused
+		txn.Discard()
+	}()
 	ab := p.store.audit.Begin()
 	for _, it := range batch {
 		if it.err != nil {

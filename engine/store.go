@@ -60,13 +60,11 @@ type Store struct {
 	journal *journal // nil in memory
 	// wmu orders writes: each is committed to Badger and appended to the
 	// journal before the next, so a replay applies them in Badger's order.
-	wmu sync.Mutex
-	// records recycles the journal records of transactions (*[]byte).
-	records sync.Pool
-	audit   *audit.Ledger
-	clock   Clock
-	log     *slog.Logger
-	tokens  sync.Map // token id -> cachedToken
+	wmu    sync.Mutex
+	audit  *audit.Ledger
+	clock  Clock
+	log    *slog.Logger
+	tokens sync.Map // token id -> cachedToken
 	// piped is set while a pipeline writes to the store: the audit chain
 	// then has that one writer, and nothing else may append.
 	piped atomic.Bool
@@ -259,12 +257,7 @@ func (s *Store) commit(txn *journaledTxn) error {
 	if s.journal == nil {
 		return nil
 	}
-	err := s.journal.append(txn.rec)
-	if cap(txn.rec) <= 4<<20 {
-		s.records.Put(&txn.rec)
-	}
-	txn.rec = nil
-	return err
+	return s.journal.append(txn.rec)
 }
 
 // journaledTxn is a read-write transaction whose writes are also encoded
@@ -274,13 +267,9 @@ type journaledTxn struct {
 	rec []byte // a journal record (newRecord)
 }
 
-func (s *Store) newTxn() *journaledTxn {
-	var buf []byte
-	if b, ok := s.records.Get().(*[]byte); ok {
-		buf = *b
-	} else {
-		buf = make([]byte, 0, 64<<10)
-	}
+// newTxn starts a read-write transaction whose journal record is built in
+// buf (reused; nil for a new one).
+func (s *Store) newTxn(buf []byte) *journaledTxn {
 	return &journaledTxn{Txn: s.db.NewTransaction(true), rec: newRecord(buf)}
 }
 

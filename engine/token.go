@@ -78,7 +78,7 @@ func (s *Store) CreateToken(role, name string) (string, Principal, error) {
 	if err != nil {
 		return "", p, fmt.Errorf("encode token: %w", err)
 	}
-	txn := s.newTxn()
+	txn := s.newTxn(nil)
 	defer txn.Discard()
 	if err := txn.Set([]byte(prefixToken+p.TokenID), b); err != nil {
 		return "", p, fmt.Errorf("store token: %w", err)
