@@ -25,21 +25,22 @@ func BenchmarkDisk(b *testing.B) {
 		}
 		defer f.Close()
 		chunk := make([]byte, 40<<10)
-		lat := benchmeter.NewLatencies(1, b.N)
-		b.ResetTimer()
-		m := benchmeter.Start(b)
-		err = lat.Run(b.N, func(int, int) error {
+		measureDisk(b, "sync", func(int) error {
 			if _, err := f.Write(chunk); err != nil {
 				return err
 			}
 			return f.Sync()
 		})
-		m.Report(b, b.N, "sync")
-		if err != nil {
-			b.Fatal(err)
-		}
-		lat.Report(b)
 	})
+	value := make([]byte, 1<<10)
+	keys := func(i int, each func(k []byte) error) error {
+		for k := range 32 {
+			if err := each(fmt.Appendf(nil, "bench/%08d/%02d", i, k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	b.Run("Badger", func(b *testing.B) {
 		db, err := badger.Open(badger.DefaultOptions(b.TempDir()).WithSyncWrites(true).WithLogger(nil).
 			WithMemTableSize(engine.DefaultMemTableSize).WithNumVersionsToKeep(1).WithMetricsEnabled(false))
@@ -47,25 +48,11 @@ func BenchmarkDisk(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
-		value := make([]byte, 1<<10)
-		lat := benchmeter.NewLatencies(1, b.N)
-		b.ResetTimer()
-		m := benchmeter.Start(b)
-		err = lat.Run(b.N, func(_, i int) error {
+		measureDisk(b, "commit", func(i int) error {
 			return db.Update(func(txn *badger.Txn) error {
-				for k := range 32 {
-					if err := txn.Set(fmt.Appendf(nil, "bench/%08d/%02d", i, k), value); err != nil {
-						return err
-					}
-				}
-				return nil
+				return keys(i, func(k []byte) error { return txn.Set(k, value) })
 			})
 		})
-		m.Report(b, b.N, "commit")
-		if err != nil {
-			b.Fatal(err)
-		}
-		lat.Report(b)
 	})
 	b.Run("Store", func(b *testing.B) {
 		store, err := engine.OpenStore(b.TempDir(), engine.StoreOptions{})
@@ -73,21 +60,24 @@ func BenchmarkDisk(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer store.Close()
-		value := make([]byte, 1<<10)
-		keys := make([][]byte, 32)
-		lat := benchmeter.NewLatencies(1, b.N)
-		b.ResetTimer()
-		m := benchmeter.Start(b)
-		err = lat.Run(b.N, func(_, i int) error {
-			for k := range keys {
-				keys[k] = fmt.Appendf(nil, "bench/%08d/%02d", i, k)
-			}
-			return engine.WriteKeys(store, keys, value)
+		measureDisk(b, "commit", func(i int) error {
+			var batch [][]byte
+			keys(i, func(k []byte) error { batch = append(batch, k); return nil })
+			return engine.WriteKeys(store, batch, value)
 		})
-		m.Report(b, b.N, "commit")
-		if err != nil {
-			b.Fatal(err)
-		}
-		lat.Report(b)
 	})
+}
+
+// measureDisk runs op b.N times from one caller and reports the meter's
+// figures and the latency percentiles, per unit.
+func measureDisk(b *testing.B, unit string, op func(i int) error) {
+	lat := benchmeter.NewLatencies(1, b.N)
+	b.ResetTimer()
+	m := benchmeter.Start(b)
+	err := lat.Run(b.N, func(_, i int) error { return op(i) })
+	m.Report(b, b.N, unit)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lat.Report(b)
 }
