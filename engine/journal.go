@@ -69,8 +69,9 @@ type journal struct {
 	// ckpt is non-nil while the other file is being checkpointed; it
 	// receives the checkpoint's outcome.
 	ckpt chan error
-	// err is the first failure to checkpoint: the other file may hold
-	// records not yet durable in Badger, so nothing more is appended.
+	// err is the first failure to write, sync or checkpoint: after it
+	// the files may not hold what was appended (a failed fsync can drop
+	// the data it could not write), so nothing more is appended.
 	err error
 }
 
@@ -252,7 +253,10 @@ func (j *journal) append(rec []byte) error {
 	}
 	need := int64(len(rec))
 	if need > j.maxSize-journalHeaderSize {
-		return j.checkpoint()
+		if err := j.checkpoint(); err != nil {
+			j.err = fmt.Errorf("checkpoint journal: %w", err)
+		}
+		return j.err
 	}
 	jf := j.files[j.cur]
 	if jf.off+need > j.maxSize {
@@ -262,6 +266,7 @@ func (j *journal) append(rec []byte) error {
 		jf = j.files[j.cur]
 	}
 	if err := jf.grow(jf.off + need); err != nil {
+		j.err = err
 		return err
 	}
 	binary.LittleEndian.PutUint32(rec, uint32(len(rec)-journalRecordHead))
@@ -269,10 +274,12 @@ func (j *journal) append(rec []byte) error {
 	crc := crc32.Update(crc32.Checksum(rec[:12], journalCRC), journalCRC, rec[journalRecordHead:])
 	binary.LittleEndian.PutUint32(rec[12:], crc)
 	if _, err := jf.f.WriteAt(rec, jf.off); err != nil {
-		return fmt.Errorf("append to journal: %w", err)
+		j.err = fmt.Errorf("append to journal: %w", err)
+		return j.err
 	}
 	if err := fdatasync(jf.f); err != nil {
-		return fmt.Errorf("sync journal: %w", err)
+		j.err = fmt.Errorf("sync journal: %w", err)
+		return j.err
 	}
 	jf.off += need
 	return nil
