@@ -95,9 +95,6 @@ func jsonKind(t reflect.Type) string {
 	case reflect.Struct, reflect.Map:
 		return "object"
 	case reflect.Slice, reflect.Array:
-		if t == reflect.TypeFor[jsontext.Value]() {
-			return "value"
-		}
 		return "array"
 	case reflect.String:
 		return "string"
