@@ -81,6 +81,7 @@ type journalFile struct {
 	epoch uint64
 	off   int64 // where the next record goes
 	size  int64 // zero-filled (or written) and synced
+	zero  []byte // a chunk of zeros for grow, made once
 }
 
 // openJournal opens (creating if needed) the journal files in dir and
@@ -221,9 +222,11 @@ func (jf *journalFile) grow(end int64) error {
 		return nil
 	}
 	to := (end + journalChunk - 1) / journalChunk * journalChunk
-	zero := make([]byte, min(to-jf.size, journalChunk))
-	for off := jf.size; off < to; off += int64(len(zero)) {
-		if _, err := jf.f.WriteAt(zero[:min(int64(len(zero)), to-off)], off); err != nil {
+	if jf.zero == nil {
+		jf.zero = make([]byte, journalChunk)
+	}
+	for off := jf.size; off < to; off += journalChunk {
+		if _, err := jf.f.WriteAt(jf.zero[:min(journalChunk, to-off)], off); err != nil {
 			return fmt.Errorf("grow journal: %w", err)
 		}
 	}

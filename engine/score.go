@@ -130,10 +130,8 @@ func DecisionID(eventID string) string { return "dec_" + idHash("decision", even
 func HoldID(eventID string) string { return "hold_" + idHash("hold", eventID) }
 
 func idHash(kind, id string) string {
-	h := sha256.New()
-	h.Write([]byte(kind))
-	h.Write([]byte{0})
-	h.Write([]byte(id))
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:12])
+	var buf [128]byte
+	b := append(append(append(buf[:0], kind...), 0), id...)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
 }

@@ -316,15 +316,23 @@ func NormalizeMSISDN(s, region string) (string, bool) {
 	if len(s) > 32 {
 		return "", false
 	}
+	t := strings.TrimSpace(s)
+	if e, ok := fastE164(t); ok {
+		return e, true
+	}
+	if e, ok := fastInternational(t, region); ok {
+		return e, true
+	}
+	return normalizeMSISDN(t, region)
+}
+
+// normalizeMSISDN is NormalizeMSISDN through libphonenumber's parser.
+func normalizeMSISDN(t, region string) (string, bool) {
 	parse := func(text, region string) (*phonenumbers.PhoneNumber, bool) {
 		n, err := phonenumbers.Parse(text, region)
 		return n, err == nil && phonenumbers.IsPossibleNumber(n)
 	}
 	e164 := func(n *phonenumbers.PhoneNumber) string { return phonenumbers.Format(n, phonenumbers.E164) }
-	t := strings.TrimSpace(s)
-	if e, ok := fastE164(t); ok {
-		return e, true
-	}
 	switch {
 	case strings.HasPrefix(t, "+"):
 	case strings.HasPrefix(t, "00"):
@@ -356,6 +364,49 @@ func NormalizeMSISDN(s, region string) (string, bool) {
 		return "", false
 	}
 	return e164(n), true
+}
+
+// fastInternational is the fast path for the common number written
+// without "+" that begins with the calling code of its destination region
+// ("998901234567" to UZ) and is too long to be one of that region's
+// national numbers. The parser then reads it as the calling code and the
+// rest, whatever the region's number patterns say, so the answer is that of
+// "+" and the digits. ok is false when the slow path must decide: when the
+// rest begins with the region's national prefix, which the parser may strip,
+// and for every region but the corridors' destinations, whose national
+// prefix rules TestFastInternationalAgreesWithParser checks against the
+// parser (in some regions the parser rewrites the rest by rules of their
+// own: Brazil's carrier codes, Norfolk Island's transform).
+func fastInternational(t, region string) (string, bool) {
+	switch region {
+	case "UZ", "TJ", "KG":
+	default:
+		return "", false
+	}
+	if len(t) < 7 || len(t) > 15 || !allDigits(t) {
+		return "", false
+	}
+	cc := phonenumbers.GetCountryCodeForRegion(region)
+	if cc == 0 {
+		return "", false
+	}
+	code := strconv.Itoa(cc)
+	rest, ok := strings.CutPrefix(t, code)
+	if !ok {
+		return "", false
+	}
+	if ndd := phonenumbers.GetNddPrefixForRegion(region, true); ndd != "" && strings.HasPrefix(rest, ndd) {
+		return "", false
+	}
+	whole, err := strconv.ParseUint(t, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	c := int32(cc)
+	if phonenumbers.IsPossibleNumberWithReason(&phonenumbers.PhoneNumber{CountryCode: &c, NationalNumber: &whole}) != phonenumbers.TOO_LONG {
+		return "", false
+	}
+	return fastE164("+" + t)
 }
 
 // fastE164 checks a number already written in E.164 ("+" and digits)

@@ -2,9 +2,13 @@ package engine_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/nyaruka/phonenumbers"
 	"github.com/qorovul/qorovul/engine"
 )
 
@@ -250,6 +254,74 @@ func TestFastE164AgreesWithParser(t *testing.T) {
 		if ok != wantOK || got != want {
 			t.Errorf("%s: fast %q %v, parser %q %v", n, got, ok, want, wantOK)
 		}
+	}
+}
+
+// TestFastInternationalAgreesWithParser checks the fast path for numbers
+// written without "+" against libphonenumber's parser, in each region it
+// serves: the calling code, then every three-digit start of the rest, at
+// every length from too short to too long.
+func TestFastInternationalAgreesWithParser(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	for _, region := range []string{"UZ", "TJ", "KG"} {
+		code := strconv.Itoa(phonenumbers.GetCountryCodeForRegion(region))
+		fast := 0
+		for start := range 1000 {
+			for length := 3; length <= 12; length++ {
+				n := code + fmt.Sprintf("%03d", start)
+				for len(n) < len(code)+length {
+					n += strconv.Itoa(r.IntN(10))
+				}
+				if _, ok := engine.FastInternational(n, region); ok {
+					fast++
+				}
+				got, ok := engine.NormalizeMSISDN(n, region)
+				want, wantOK := engine.NormalizeMSISDNSlow(n, region)
+				if ok != wantOK || got != want {
+					t.Errorf("%s %s: fast %q %v, parser %q %v", region, n, got, ok, want, wantOK)
+				}
+			}
+		}
+		// The fast path must carry most well-formed numbers, or this test
+		// checks nothing.
+		if fast < 500 {
+			t.Errorf("%s: the fast path took only %d numbers", region, fast)
+		}
+	}
+	if _, ok := engine.FastInternational("998901234567", "UZ"); !ok {
+		t.Error("998901234567 to UZ did not take the fast path")
+	}
+}
+
+// FuzzNormalizeMSISDN checks that the fast paths give the parser's answer.
+func FuzzNormalizeMSISDN(f *testing.F) {
+	for _, s := range []string{"998901234567", "+998901234567", "992935123456", "9989012345", "79161234567", "996555123456", "8 901 234 56 78", "00998901234567"} {
+		f.Add(s, uint8(0))
+	}
+	regions := []string{"UZ", "TJ", "KG", "KZ", "RU", ""}
+	f.Fuzz(func(t *testing.T, s string, ri uint8) {
+		region := regions[int(ri)%len(regions)]
+		got, ok := engine.NormalizeMSISDN(s, region)
+		want, wantOK := engine.NormalizeMSISDNSlow(s, region)
+		if len(s) <= 32 && (ok != wantOK || got != want) {
+			t.Errorf("%q in %q: fast %q %v, parser %q %v", s, region, got, ok, want, wantOK)
+		}
+	})
+}
+
+// BenchmarkNormalizeMSISDN is the cost of one number in each form.
+func BenchmarkNormalizeMSISDN(b *testing.B) {
+	for _, c := range []struct{ name, number string }{
+		{"E164", "+998901234567"}, {"NoPlus", "998901234567"}, {"National", "901234567"}, {"Spaced", "+998 90 123-45-67"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if n, ok := engine.NormalizeMSISDN(c.number, "UZ"); !ok || n != "+998901234567" {
+					b.Fatalf("%q -> %q %v", c.number, n, ok)
+				}
+			}
+		})
 	}
 }
 

@@ -84,10 +84,39 @@ func BenchmarkEndToEnd(b *testing.B) { benchEndToEnd(b, quietPayers) }
 // about 70% reviews.
 func BenchmarkEndToEndBusy(b *testing.B) { benchEndToEnd(b, busyPayers) }
 
+// BenchmarkEndToEndOverhead is BenchmarkEndToEnd with a policy that allows
+// everything at no cost: what the stream and the pipeline spend besides Rego.
+func BenchmarkEndToEndOverhead(b *testing.B) { benchEndToEndWith(b, quietPayers, allowAll{}) }
+
+// allowAll is a policy that allows every event without evaluating anything.
+type allowAll struct{}
+
+func (allowAll) Eval(context.Context, *rules.Input) (rules.Result, error) {
+	return rules.Result{Outcome: rules.OutcomeAllow}, nil
+}
+
+func (allowAll) Version() string { return "allow-all" }
+
 func benchEndToEnd(b *testing.B, payers int) {
+	pol, err := rules.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchEndToEndWith(b, payers, pol)
+}
+
+func benchEndToEndWith(b *testing.B, payers int, pol engine.Policy) {
 	br := MustStartBroker(b)
 	store := MustOpenStore(b, b.TempDir())
-	p := MustOpenPipeline(b, store, 0)
+	commits := new(commitCounter)
+	p, err := engine.NewPipeline(engine.PipelineConfig{
+		Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: engine.SystemClock{}, Log: slog.New(slog.DiscardHandler)},
+		Observer: commits,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(p.Close)
 	recs := benchRecords(b, benchTraffic(fmt.Sprintf("e2e%d-", b.N), payers))
 	if err := MustClient(b, br).ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 		b.Fatal(err)
@@ -106,7 +135,14 @@ func benchEndToEnd(b *testing.B, payers int) {
 		b.Fatalf("stats %+v", st)
 	}
 	b.ReportMetric(100*float64(st.Review+st.Deny)/float64(b.N), "%held")
+	b.ReportMetric(float64(b.N)/float64(commits.n.Load()), "events/commit")
 }
+
+// commitCounter is a pipeline Observer that counts commits.
+type commitCounter struct{ n atomic.Int64 }
+
+func (*commitCounter) Decided(string, bool)           {}
+func (c *commitCounter) Committed(int, time.Duration) { c.n.Add(1) }
 
 // BenchmarkScore is the engine's scoring alone (the shipped Rego policy and
 // building the decision), in parallel, on the very events of

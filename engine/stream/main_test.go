@@ -54,6 +54,12 @@ func MustOpenPipeline(t testing.TB, store *engine.Store, maxBatch int) *engine.P
 	if err != nil {
 		t.Fatal(err)
 	}
+	return MustOpenPipelineWith(t, store, maxBatch, pol)
+}
+
+// MustOpenPipelineWith is MustOpenPipeline with another policy.
+func MustOpenPipelineWith(t testing.TB, store *engine.Store, maxBatch int, pol engine.Policy) *engine.Pipeline {
+	t.Helper()
 	p, err := engine.NewPipeline(engine.PipelineConfig{
 		Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: engine.SystemClock{}, Log: slog.New(slog.DiscardHandler)},
 		MaxBatch: maxBatch,
