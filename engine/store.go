@@ -211,6 +211,11 @@ func openBadger(dir string, o StoreOptions) (*badger.DB, error) {
 		WithInMemory(o.InMemory).
 		WithMemTableSize(o.MemTableSize).
 		WithNumVersionsToKeep(1).
+		// Blocks of 16 KB instead of 4: a memtable flush builds a quarter
+		// as many, each compressed, checksummed and indexed (about 3 µs
+		// of CPU per event less in BenchmarkPipelineOverhead). Lookups
+		// miss through the bloom filters; the ledger is read in order.
+		WithBlockSize(16<<10).
 		WithBlockCacheSize(64 << 20).
 		WithIndexCacheSize(32 << 20).
 		WithNumCompactors(2).
