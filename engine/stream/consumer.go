@@ -124,6 +124,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 	l := &loop{c: c, ctx: ctx, work: work,
 		finished: make(chan *job, c.cfg.MaxInFlight),
+		jobs:     make(chan *job, c.cfg.MaxInFlight),
 		parts:    map[topicPartition][]*job{},
 		last:     map[string]*job{},
 	}
@@ -131,6 +132,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	defer func() {
 		l.drain()
 		l.commit()
+		close(l.jobs) // the handlers are idle now, and end
 		c.cl.AllowRebalance()
 	}()
 	nextCommit := time.Now().Add(c.cfg.CommitInterval)
@@ -209,6 +211,12 @@ type loop struct {
 	ctx, work context.Context
 	inflight  int
 	finished  chan *job
+	// jobs feeds the handlers: goroutines that each decide one record at
+	// a time. There are as many as records were ever in flight at once
+	// (at most MaxInFlight); they last until Run returns, so that a
+	// record costs no new goroutine and no stack growth.
+	jobs     chan *job
+	handlers int
 	// parts holds each partition's jobs in offset order, finished or not,
 	// from the first one not yet committed.
 	parts map[topicPartition][]*job
@@ -251,11 +259,20 @@ func (l *loop) dispatch(recs []*kgo.Record) {
 			j.prev = l.last[j.ev.ID]
 			l.last[j.ev.ID] = j
 		}
-		go func() {
-			ok := c.handle(l.ctx, l.work, j)
-			j.ok = ok // published to the loop by the channel send
-			l.finished <- j
-		}()
+		l.jobs <- j // never blocks: jobs holds MaxInFlight
+	}
+	for l.handlers < l.inflight {
+		l.handlers++
+		go l.handler()
+	}
+}
+
+// handler decides the records sent on jobs, one at a time, until jobs is
+// closed.
+func (l *loop) handler() {
+	for j := range l.jobs {
+		j.ok = l.c.handle(l.ctx, l.work, j) // published to the loop by the channel send
+		l.finished <- j
 	}
 }
 
