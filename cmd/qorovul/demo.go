@@ -46,6 +46,7 @@ func runDemo(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	setGCPercent(getenv)
 	dir, err := os.MkdirTemp("", "qorovul-demo-")
 	if err != nil {
 		return fmt.Errorf("make data dir: %w", err)

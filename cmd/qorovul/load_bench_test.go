@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -22,7 +23,8 @@ import (
 // (Badger with synced commits in a temporary directory, the shipped policy
 // and lists) over loopback. It reports events/s, the p50/p99 latency of a
 // call, the CPU time of the whole process (server and driver) per call and
-// the events per commit.
+// the events per commit. The garbage collector's target is set as serve sets
+// it (DefaultGCPercent, or GOGC if set).
 //
 // The driver shares the machine's cores with the server it measures, so it
 // is kept cheap, as wrk-style drivers are: request bytes are built before
@@ -68,6 +70,8 @@ func preauthBody(i int, names bool) []byte {
 
 func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 	const callers, warmup = 64, 200
+	_, restore := setGCPercent(os.Getenv)
+	b.Cleanup(restore)
 	dir := b.TempDir()
 	tokens, err := demoTokens(dir)
 	if err != nil {

@@ -29,6 +29,8 @@ func runServe(ctx context.Context, args []string, getenv env, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	gogc, _ := setGCPercent(getenv)
+	log.Info("garbage collector", "gogc", gogc)
 	app := NewApp(cfg, log)
 	if err := app.Open(ctx); err != nil {
 		return err
