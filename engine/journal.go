@@ -79,8 +79,8 @@ type journal struct {
 type journalFile struct {
 	f     *os.File
 	epoch uint64
-	off   int64 // where the next record goes
-	size  int64 // zero-filled (or written) and synced
+	off   int64  // where the next record goes
+	size  int64  // zero-filled (or written) and synced
 	zero  []byte // a chunk of zeros for grow, made once
 }
 

@@ -215,7 +215,7 @@ func openBadger(dir string, o StoreOptions) (*badger.DB, error) {
 		// as many, each compressed, checksummed and indexed (about 3 µs
 		// of CPU per event less in BenchmarkPipelineOverhead). Lookups
 		// miss through the bloom filters; the ledger is read in order.
-		WithBlockSize(16<<10).
+		WithBlockSize(16 << 10).
 		WithBlockCacheSize(64 << 20).
 		WithIndexCacheSize(32 << 20).
 		WithNumCompactors(2).

@@ -8,7 +8,12 @@ import "strings"
 // the name gives, or else the operator's home country when it has only one.
 func operatorID(name string) (id, country string) {
 	s := strings.ToLower(strings.TrimSpace(name))
-	s = strings.NewReplacer(" ", "-", "_", "-", ".", "-").Replace(s)
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '_' || r == '.' {
+			return '-'
+		}
+		return r
+	}, s)
 	for _, sfx := range []struct{ text, country string }{
 		{"-uzbekistan", "UZ"}, {"-uz", "UZ"}, {"-tajikistan", "TJ"}, {"-tj", "TJ"},
 		{"-russia", "RU"}, {"-ru", "RU"}, {"-kyrgyzstan", "KG"}, {"-kg", "KG"},

@@ -63,16 +63,24 @@ func decisionRecord(topic string, ev *engine.Event, res *engine.Result) (*kgo.Re
 	if key == "" {
 		key = ev.ID // a status-only record names no payer
 	}
+	d := &res.Decision
+	// The key and the header values share one allocation.
+	buf := make([]byte, 0, len(key)+len(d.EventID)+len(d.DecisionID)+len(d.Outcome)+len(ev.Source)+len("false"))
+	part := func(s string) []byte {
+		start := len(buf)
+		buf = append(buf, s...)
+		return buf[start:len(buf):len(buf)]
+	}
 	return &kgo.Record{
 		Topic: topic,
-		Key:   []byte(key),
+		Key:   part(key),
 		Value: b,
 		Headers: []kgo.RecordHeader{
-			{Key: HeaderEventID, Value: []byte(res.Decision.EventID)},
-			{Key: HeaderDecisionID, Value: []byte(res.Decision.DecisionID)},
-			{Key: HeaderOutcome, Value: []byte(res.Decision.Outcome)},
-			{Key: HeaderSource, Value: []byte(ev.Source)},
-			{Key: HeaderDuplicate, Value: []byte(strconv.FormatBool(res.Duplicate))},
+			{Key: HeaderEventID, Value: part(d.EventID)},
+			{Key: HeaderDecisionID, Value: part(d.DecisionID)},
+			{Key: HeaderOutcome, Value: part(d.Outcome)},
+			{Key: HeaderSource, Value: part(ev.Source)},
+			{Key: HeaderDuplicate, Value: part(strconv.FormatBool(res.Duplicate))},
 		},
 	}, nil
 }
