@@ -323,6 +323,15 @@ func BenchmarkNormalizeMSISDN(b *testing.B) {
 			}
 		})
 	}
+	// For comparison: the number without "+" through the parser alone.
+	b.Run("NoPlusParser", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if n, ok := engine.NormalizeMSISDNSlow("998901234567", "UZ"); !ok || n != "+998901234567" {
+				b.Fatalf("-> %q %v", n, ok)
+			}
+		}
+	})
 }
 
 // BenchmarkParseEvent is the decode and validation cost of one canonical
