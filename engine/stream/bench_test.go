@@ -109,14 +109,7 @@ func benchEndToEndWith(b *testing.B, payers int, pol engine.Policy) {
 	br := MustStartBroker(b)
 	store := MustOpenStore(b, b.TempDir())
 	commits := new(commitCounter)
-	p, err := engine.NewPipeline(engine.PipelineConfig{
-		Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: engine.SystemClock{}, Log: slog.New(slog.DiscardHandler)},
-		Observer: commits,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(p.Close)
+	p := MustOpenPipelineWith(b, store, pol, engine.PipelineConfig{Observer: commits})
 	recs := benchRecords(b, benchTraffic(fmt.Sprintf("e2e%d-", b.N), payers))
 	if err := MustClient(b, br).ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 		b.Fatal(err)

@@ -54,16 +54,16 @@ func MustOpenPipeline(t testing.TB, store *engine.Store, maxBatch int) *engine.P
 	if err != nil {
 		t.Fatal(err)
 	}
-	return MustOpenPipelineWith(t, store, maxBatch, pol)
+	return MustOpenPipelineWith(t, store, pol, engine.PipelineConfig{MaxBatch: maxBatch})
 }
 
-// MustOpenPipelineWith is MustOpenPipeline with another policy.
-func MustOpenPipelineWith(t testing.TB, store *engine.Store, maxBatch int, pol engine.Policy) *engine.Pipeline {
+// MustOpenPipelineWith starts a pipeline on store that decides with pol;
+// cfg gives the rest (batch sizes, an observer).
+func MustOpenPipelineWith(t testing.TB, store *engine.Store, pol engine.Policy, cfg engine.PipelineConfig) *engine.Pipeline {
 	t.Helper()
-	p, err := engine.NewPipeline(engine.PipelineConfig{
-		Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: engine.SystemClock{}, Log: slog.New(slog.DiscardHandler)},
-		MaxBatch: maxBatch,
-	})
+	cfg.Store = store
+	cfg.Scorer = &engine.Scorer{Policy: pol, Clock: engine.SystemClock{}, Log: slog.New(slog.DiscardHandler)}
+	p, err := engine.NewPipeline(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
