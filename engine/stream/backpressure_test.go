@@ -1,7 +1,10 @@
 package stream_test
 
 import (
+	"bytes"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/qorovul/qorovul/engine/stream"
 )
@@ -28,4 +31,24 @@ func TestBackpressureBound(t *testing.T) {
 	if st.Consumed != n || st.Decided != n || st.InFlight != 0 || st.Lag != 0 {
 		t.Fatalf("stats %+v", st)
 	}
+	// The records were decided by handler goroutines, no more of them
+	// than records were in flight, and they end with Run.
+	if h := handlers(); h == 0 || h > bound {
+		t.Fatalf("%d handler goroutines after the backlog, want 1 to %d", h, bound)
+	}
+	r.Stop(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for handlers() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d handler goroutines still running after Run returned", handlers())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// handlers counts the consumer's handler goroutines.
+func handlers() int {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	return bytes.Count(buf, []byte("stream.(*loop).handler("))
 }
