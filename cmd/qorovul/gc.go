@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"math"
 	"runtime/debug"
 	"strconv"
 )
@@ -15,17 +17,67 @@ import (
 // times the live one, some 650 MB.
 const DefaultGCPercent = 400
 
+// memoryLimitShare is the share of a container's memory limit that the
+// heap may take before the collector runs regardless of its target.
+const memoryLimitShare = 0.8
+
+// cgroupLimitFiles hold a container's memory limit: cgroup v2, then v1.
+var cgroupLimitFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}
+
+// gcSettings is what setGCPercent put in effect.
+type gcSettings struct {
+	Percent     int   // the collector's target; -1 for off
+	MemoryLimit int64 // bytes; 0 when none was set here
+}
+
 // setGCPercent applies DefaultGCPercent unless GOGC is set (the runtime has
-// applied that already). It returns the target in effect (-1 for "off")
-// and a function that restores the previous one.
-func setGCPercent(getenv env) (int, func()) {
+// applied that already). Because a higher target lets the heap grow
+// further, it also sets a soft memory limit of 80% of the container's
+// memory limit, if there is one and GOMEMLIMIT is not set. It returns what
+// is in effect and a function that restores the previous settings.
+func setGCPercent(getenv env, readFile func(string) ([]byte, error)) (gcSettings, func()) {
+	var s gcSettings
+	restore := func() {}
 	if v := getenv("GOGC"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			n = -1
 		}
-		return n, func() {}
+		s.Percent = n
+	} else {
+		prev := debug.SetGCPercent(DefaultGCPercent)
+		s.Percent = DefaultGCPercent
+		restore = func() { debug.SetGCPercent(prev) }
 	}
-	prev := debug.SetGCPercent(DefaultGCPercent)
-	return DefaultGCPercent, func() { debug.SetGCPercent(prev) }
+	if getenv("GOMEMLIMIT") == "" {
+		if limit := containerMemoryLimit(readFile); limit > 0 {
+			s.MemoryLimit = int64(float64(limit) * memoryLimitShare)
+			prev := debug.SetMemoryLimit(s.MemoryLimit)
+			restorePercent := restore
+			restore = func() { restorePercent(); debug.SetMemoryLimit(prev) }
+		}
+	}
+	return s, restore
+}
+
+// containerMemoryLimit returns the memory limit of the process's cgroup in
+// bytes, or 0 when there is none (no file, "max", or a value so large it
+// stands for none).
+func containerMemoryLimit(readFile func(string) ([]byte, error)) int64 {
+	for _, f := range cgroupLimitFiles {
+		b, err := readFile(f)
+		if err != nil {
+			continue
+		}
+		v := string(bytes.TrimSpace(b))
+		if v == "max" {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 || n >= math.MaxInt64/2 {
+			return 0 // cgroup v1 writes about 2^63 for no limit
+		}
+		return n
+	}
+	return 0
 }

@@ -1,37 +1,89 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
 	"runtime/debug"
 	"testing"
 )
 
-// gcPercent reads the collector's current target.
+// gcPercent and memoryLimit read the collector's current settings.
 func gcPercent() int {
 	p := debug.SetGCPercent(100)
 	debug.SetGCPercent(p)
 	return p
 }
 
+func memoryLimit() int64 { return debug.SetMemoryLimit(-1) }
+
+// envOf is an environment with the given variables.
+func envOf(vars map[string]string) env { return func(k string) string { return vars[k] } }
+
+// files is a file system of the given contents; other files do not exist.
+func files(contents map[string]string) func(string) ([]byte, error) {
+	return func(name string) ([]byte, error) {
+		if c, ok := contents[name]; ok {
+			return []byte(c), nil
+		}
+		return nil, fs.ErrNotExist
+	}
+}
+
 func TestSetGCPercent(t *testing.T) {
-	before := gcPercent()
-	got, restore := setGCPercent(func(string) string { return "" })
-	if got != DefaultGCPercent || gcPercent() != DefaultGCPercent {
-		t.Errorf("without GOGC: returned %d, in effect %d; want %d", got, gcPercent(), DefaultGCPercent)
+	percent, limit := gcPercent(), memoryLimit()
+	untouched := func(what string) {
+		t.Helper()
+		if gcPercent() != percent || memoryLimit() != limit {
+			t.Errorf("%s: left GOGC %d and limit %d, want %d and %d", what, gcPercent(), memoryLimit(), percent, limit)
+		}
+	}
+
+	got, restore := setGCPercent(envOf(nil), files(nil))
+	if got != (gcSettings{Percent: DefaultGCPercent}) || gcPercent() != DefaultGCPercent || memoryLimit() != limit {
+		t.Errorf("no GOGC, no container: %+v, in effect %d and %d", got, gcPercent(), memoryLimit())
 	}
 	restore()
-	if gcPercent() != before {
-		t.Errorf("restore left %d, want %d", gcPercent(), before)
-	}
+	untouched("restore")
+
 	for v, want := range map[string]int{"50": 50, "off": -1} {
-		got, restore := setGCPercent(func(k string) string {
-			if k == "GOGC" {
-				return v
-			}
-			return ""
-		})
-		restore()
-		if got != want || gcPercent() != before {
-			t.Errorf("GOGC=%s: returned %d, in effect %d; want %d and %d untouched", v, got, gcPercent(), want, before)
+		got, restore := setGCPercent(envOf(map[string]string{"GOGC": v}), files(nil))
+		if got.Percent != want || gcPercent() != percent {
+			t.Errorf("GOGC=%s: returned %d, in effect %d; want %d and the runtime's own", v, got.Percent, gcPercent(), want)
 		}
+		restore()
+		untouched("GOGC=" + v)
+	}
+
+	// A container of 1 GiB (cgroup v2): the heap may take 80% of it.
+	v2 := files(map[string]string{cgroupLimitFiles[0]: "1073741824\n"})
+	got, restore = setGCPercent(envOf(nil), v2)
+	share := memoryLimitShare
+	if want := int64(float64(1<<30) * share); got.MemoryLimit != want || memoryLimit() != want {
+		t.Errorf("cgroup v2 limit: returned %d, in effect %d; want %d", got.MemoryLimit, memoryLimit(), want)
+	}
+	restore()
+	untouched("restore after a limit")
+
+	// GOMEMLIMIT wins; "max" and cgroup v1's "no limit" set none.
+	for name, c := range map[string]struct {
+		env   map[string]string
+		files map[string]string
+	}{
+		"GOMEMLIMIT set": {map[string]string{"GOMEMLIMIT": "2GiB"}, map[string]string{cgroupLimitFiles[0]: "1073741824"}},
+		"v2 max":         {nil, map[string]string{cgroupLimitFiles[0]: "max\n"}},
+		"v1 no limit":    {nil, map[string]string{cgroupLimitFiles[1]: "9223372036854771712\n"}},
+	} {
+		got, restore := setGCPercent(envOf(c.env), files(c.files))
+		if got.MemoryLimit != 0 || memoryLimit() != limit {
+			t.Errorf("%s: set a limit of %d (in effect %d)", name, got.MemoryLimit, memoryLimit())
+		}
+		restore()
+		untouched(name)
+	}
+	if n := containerMemoryLimit(files(map[string]string{cgroupLimitFiles[1]: "536870912"})); n != 1<<29 {
+		t.Errorf("cgroup v1 limit of 512 MiB read as %d", n)
+	}
+	if n := containerMemoryLimit(func(string) ([]byte, error) { return nil, errors.New("permission denied") }); n != 0 {
+		t.Errorf("unreadable files gave a limit of %d", n)
 	}
 }

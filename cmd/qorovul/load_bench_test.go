@@ -70,7 +70,7 @@ func preauthBody(i int, names bool) []byte {
 
 func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 	const callers, warmup = 64, 200
-	_, restore := setGCPercent(os.Getenv)
+	_, restore := setGCPercent(os.Getenv, os.ReadFile)
 	b.Cleanup(restore)
 	dir := b.TempDir()
 	tokens, err := demoTokens(dir)

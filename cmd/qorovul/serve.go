@@ -29,8 +29,8 @@ func runServe(ctx context.Context, args []string, getenv env, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	gogc, _ := setGCPercent(getenv)
-	log.Info("garbage collector", "gogc", gogc)
+	gc, _ := setGCPercent(getenv, os.ReadFile)
+	log.Info("garbage collector", "gogc", gc.Percent, "memory_limit_bytes", gc.MemoryLimit)
 	app := NewApp(cfg, log)
 	if err := app.Open(ctx); err != nil {
 		return err
