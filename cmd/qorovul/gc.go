@@ -21,8 +21,11 @@ const DefaultGCPercent = 400
 // heap may take before the collector runs regardless of its target.
 const memoryLimitShare = 0.8
 
-// cgroupLimitFiles hold a container's memory limit: cgroup v2, then v1.
-var cgroupLimitFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}
+// The files that hold a container's memory limit, cgroup v2 and v1.
+const (
+	cgroupV2Limit = "/sys/fs/cgroup/memory.max"
+	cgroupV1Limit = "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+)
 
 // gcSettings is what setGCPercent put in effect.
 type gcSettings struct {
@@ -39,11 +42,15 @@ func setGCPercent(getenv env, readFile func(string) ([]byte, error)) (gcSettings
 	var s gcSettings
 	restore := func() {}
 	if v := getenv("GOGC"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			n = -1
+		// What the runtime made of it: "off", a number, or else 100.
+		switch n, err := strconv.Atoi(v); {
+		case v == "off":
+			s.Percent = -1
+		case err == nil:
+			s.Percent = n
+		default:
+			s.Percent = 100
 		}
-		s.Percent = n
 	} else {
 		prev := debug.SetGCPercent(DefaultGCPercent)
 		s.Percent = DefaultGCPercent
@@ -64,7 +71,7 @@ func setGCPercent(getenv env, readFile func(string) ([]byte, error)) (gcSettings
 // bytes, or 0 when there is none (no file, "max", or a value so large it
 // stands for none).
 func containerMemoryLimit(readFile func(string) ([]byte, error)) int64 {
-	for _, f := range cgroupLimitFiles {
+	for _, f := range [...]string{cgroupV2Limit, cgroupV1Limit} {
 		b, err := readFile(f)
 		if err != nil {
 			continue

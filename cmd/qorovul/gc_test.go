@@ -45,7 +45,7 @@ func TestSetGCPercent(t *testing.T) {
 	restore()
 	untouched("restore")
 
-	for v, want := range map[string]int{"50": 50, "off": -1} {
+	for v, want := range map[string]int{"50": 50, "off": -1, "lots": 100} {
 		got, restore := setGCPercent(envOf(map[string]string{"GOGC": v}), files(nil))
 		if got.Percent != want || gcPercent() != percent {
 			t.Errorf("GOGC=%s: returned %d, in effect %d; want %d and the runtime's own", v, got.Percent, gcPercent(), want)
@@ -55,7 +55,7 @@ func TestSetGCPercent(t *testing.T) {
 	}
 
 	// A container of 1 GiB (cgroup v2): the heap may take 80% of it.
-	v2 := files(map[string]string{cgroupLimitFiles[0]: "1073741824\n"})
+	v2 := files(map[string]string{cgroupV2Limit: "1073741824\n"})
 	got, restore = setGCPercent(envOf(nil), v2)
 	share := memoryLimitShare
 	if want := int64(float64(1<<30) * share); got.MemoryLimit != want || memoryLimit() != want {
@@ -69,9 +69,9 @@ func TestSetGCPercent(t *testing.T) {
 		env   map[string]string
 		files map[string]string
 	}{
-		"GOMEMLIMIT set": {map[string]string{"GOMEMLIMIT": "2GiB"}, map[string]string{cgroupLimitFiles[0]: "1073741824"}},
-		"v2 max":         {nil, map[string]string{cgroupLimitFiles[0]: "max\n"}},
-		"v1 no limit":    {nil, map[string]string{cgroupLimitFiles[1]: "9223372036854771712\n"}},
+		"GOMEMLIMIT set": {map[string]string{"GOMEMLIMIT": "2GiB"}, map[string]string{cgroupV2Limit: "1073741824"}},
+		"v2 max":         {nil, map[string]string{cgroupV2Limit: "max\n"}},
+		"v1 no limit":    {nil, map[string]string{cgroupV1Limit: "9223372036854771712\n"}},
 	} {
 		got, restore := setGCPercent(envOf(c.env), files(c.files))
 		if got.MemoryLimit != 0 || memoryLimit() != limit {
@@ -80,7 +80,7 @@ func TestSetGCPercent(t *testing.T) {
 		restore()
 		untouched(name)
 	}
-	if n := containerMemoryLimit(files(map[string]string{cgroupLimitFiles[1]: "536870912"})); n != 1<<29 {
+	if n := containerMemoryLimit(files(map[string]string{cgroupV1Limit: "536870912"})); n != 1<<29 {
 		t.Errorf("cgroup v1 limit of 512 MiB read as %d", n)
 	}
 	if n := containerMemoryLimit(func(string) ([]byte, error) { return nil, errors.New("permission denied") }); n != 0 {
