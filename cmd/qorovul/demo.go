@@ -46,7 +46,7 @@ func runDemo(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	setGCPercent(getenv, os.ReadFile)
+	setMemoryLimit(getenv, os.ReadFile)
 	dir, err := os.MkdirTemp("", "qorovul-demo-")
 	if err != nil {
 		return fmt.Errorf("make data dir: %w", err)

@@ -7,15 +7,12 @@ import (
 	"strconv"
 )
 
-// DefaultGCPercent is the garbage collector's target that serve and demo
-// set unless GOGC is in the environment. With Go's default of 100 the
-// collector runs three times a second under load: the live heap is about
-// 130 MB (the sanctions index and Badger's memtables) and a decision
-// allocates about 30 KB. Each run slows the whole process for tens of
-// milliseconds, and the callers in flight wait: BenchmarkPreauth's p99 fell
-// by a quarter at 400 (BENCHMARKS.md), for a heap that may grow to five
-// times the live one, some 650 MB.
-const DefaultGCPercent = 400
+// The collector keeps Go's default target (GOGC=100) unless GOGC is set.
+// A higher one (400 from 57366de to 49a4afa) made the collector run four
+// times less often and looked better on runs of a fresh process, but in
+// the steady state it doubled BenchmarkPreauth's p99 (12-18 ms at 100,
+// 24-46 ms at 400, BENCHMARKS.md): each of its rarer cycles frees and
+// touches several hundred megabytes at once.
 
 // memoryLimitShare is the share of a container's memory limit that the
 // heap may take before the collector runs regardless of its target.
@@ -27,41 +24,34 @@ const (
 	cgroupV1Limit = "/sys/fs/cgroup/memory/memory.limit_in_bytes"
 )
 
-// gcSettings is what setGCPercent put in effect.
+// gcSettings is the collector's configuration that setMemoryLimit found
+// or put in effect, for the start-up log.
 type gcSettings struct {
-	Percent     int   // the collector's target; -1 for off
+	Percent     int   // the collector's target (GOGC); -1 for off
 	MemoryLimit int64 // bytes; 0 when none was set here
 }
 
-// setGCPercent applies DefaultGCPercent unless GOGC is set (the runtime has
-// applied that already). Because a higher target lets the heap grow
-// further, it also sets a soft memory limit of 80% of the container's
-// memory limit, if there is one and GOMEMLIMIT is not set. It returns what
-// is in effect and a function that restores the previous settings.
-func setGCPercent(getenv env, readFile func(string) ([]byte, error)) (gcSettings, func()) {
-	var s gcSettings
-	restore := func() {}
+// setMemoryLimit sets a soft memory limit of 80% of the container's memory
+// limit, if there is one and GOMEMLIMIT is not set, so that the collector
+// runs harder as the heap nears it instead of the container running out.
+// It returns the settings in effect and a function that restores the
+// previous limit.
+func setMemoryLimit(getenv env, readFile func(string) ([]byte, error)) (gcSettings, func()) {
+	s := gcSettings{Percent: 100}
 	if v := getenv("GOGC"); v != "" {
 		// What the runtime made of it: "off", a number, or else 100.
-		switch n, err := strconv.Atoi(v); {
-		case v == "off":
-			s.Percent = -1
-		case err == nil:
+		if n, err := strconv.Atoi(v); err == nil {
 			s.Percent = n
-		default:
-			s.Percent = 100
+		} else if v == "off" {
+			s.Percent = -1
 		}
-	} else {
-		prev := debug.SetGCPercent(DefaultGCPercent)
-		s.Percent = DefaultGCPercent
-		restore = func() { debug.SetGCPercent(prev) }
 	}
+	restore := func() {}
 	if getenv("GOMEMLIMIT") == "" {
 		if limit := containerMemoryLimit(readFile); limit > 0 {
 			s.MemoryLimit = int64(float64(limit) * memoryLimitShare)
 			prev := debug.SetMemoryLimit(s.MemoryLimit)
-			restorePercent := restore
-			restore = func() { restorePercent(); debug.SetMemoryLimit(prev) }
+			restore = func() { debug.SetMemoryLimit(prev) }
 		}
 	}
 	return s, restore

@@ -29,7 +29,7 @@ func files(contents map[string]string) func(string) ([]byte, error) {
 	}
 }
 
-func TestSetGCPercent(t *testing.T) {
+func TestSetMemoryLimit(t *testing.T) {
 	percent, limit := gcPercent(), memoryLimit()
 	untouched := func(what string) {
 		t.Helper()
@@ -38,25 +38,28 @@ func TestSetGCPercent(t *testing.T) {
 		}
 	}
 
-	got, restore := setGCPercent(envOf(nil), files(nil))
-	if got != (gcSettings{Percent: DefaultGCPercent}) || gcPercent() != DefaultGCPercent || memoryLimit() != limit {
-		t.Errorf("no GOGC, no container: %+v, in effect %d and %d", got, gcPercent(), memoryLimit())
+	// Outside a container nothing changes; the target reported is Go's
+	// default or what GOGC made of it.
+	got, restore := setMemoryLimit(envOf(nil), files(nil))
+	if got != (gcSettings{Percent: 100}) {
+		t.Errorf("no GOGC, no container: %+v, want the default target and no limit", got)
 	}
+	untouched("no GOGC, no container")
 	restore()
 	untouched("restore")
 
-	for v, want := range map[string]int{"50": 50, "off": -1, "lots": 100} {
-		got, restore := setGCPercent(envOf(map[string]string{"GOGC": v}), files(nil))
-		if got.Percent != want || gcPercent() != percent {
-			t.Errorf("GOGC=%s: returned %d, in effect %d; want %d and the runtime's own", v, got.Percent, gcPercent(), want)
+	for v, want := range map[string]int{"50": 50, "400": 400, "off": -1, "lots": 100} {
+		got, restore := setMemoryLimit(envOf(map[string]string{"GOGC": v}), files(nil))
+		if got.Percent != want {
+			t.Errorf("GOGC=%s: reported %d, want %d", v, got.Percent, want)
 		}
-		restore()
 		untouched("GOGC=" + v)
+		restore()
 	}
 
 	// A container of 1 GiB (cgroup v2): the heap may take 80% of it.
 	v2 := files(map[string]string{cgroupV2Limit: "1073741824\n"})
-	got, restore = setGCPercent(envOf(nil), v2)
+	got, restore = setMemoryLimit(envOf(nil), v2)
 	share := memoryLimitShare
 	if want := int64(float64(1<<30) * share); got.MemoryLimit != want || memoryLimit() != want {
 		t.Errorf("cgroup v2 limit: returned %d, in effect %d; want %d", got.MemoryLimit, memoryLimit(), want)
@@ -73,7 +76,7 @@ func TestSetGCPercent(t *testing.T) {
 		"v2 max":         {nil, map[string]string{cgroupV2Limit: "max\n"}},
 		"v1 no limit":    {nil, map[string]string{cgroupV1Limit: "9223372036854771712\n"}},
 	} {
-		got, restore := setGCPercent(envOf(c.env), files(c.files))
+		got, restore := setMemoryLimit(envOf(c.env), files(c.files))
 		if got.MemoryLimit != 0 || memoryLimit() != limit {
 			t.Errorf("%s: set a limit of %d (in effect %d)", name, got.MemoryLimit, memoryLimit())
 		}

@@ -24,8 +24,9 @@ import (
 // (Badger with synced commits in a temporary directory, the shipped policy
 // and lists) over loopback. It reports events/s, the p50/p99 latency of a
 // call, the CPU time of the whole process (server and driver) per call and
-// the events per commit. The garbage collector's target is set as serve sets
-// it (DefaultGCPercent, or GOGC if set).
+// the events per commit. The garbage collector is configured as serve
+// configures it (Go's default target, or GOGC if set; in a container, a
+// soft memory limit).
 //
 // The driver shares the machine's cores with the server it measures, so it
 // is kept cheap, as wrk-style drivers are: request bytes are built before
@@ -85,7 +86,7 @@ func preauthBody(i int, names bool) []byte {
 
 func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 	const callers = 64
-	_, restore := setGCPercent(os.Getenv, os.ReadFile)
+	_, restore := setMemoryLimit(os.Getenv, os.ReadFile)
 	b.Cleanup(restore)
 	dir := b.TempDir()
 	tokens, err := demoTokens(dir)

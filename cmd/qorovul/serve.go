@@ -29,7 +29,7 @@ func runServe(ctx context.Context, args []string, getenv env, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	gc, _ := setGCPercent(getenv, os.ReadFile)
+	gc, _ := setMemoryLimit(getenv, os.ReadFile)
 	log.Info("garbage collector", "gogc", gc.Percent, "memory_limit_bytes", gc.MemoryLimit)
 	app := NewApp(cfg, log)
 	if err := app.Open(ctx); err != nil {
