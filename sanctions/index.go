@@ -21,6 +21,19 @@ type Index struct {
 	names    []nameInfo
 	byID     map[string]int32 // list + "\x00" + id → entity
 
+	// The parts of all names, flat: name n has parts [off, off+n) of each
+	// part* slice. A part is its distinct token (utoks, shared by every name
+	// that has the same word folded the same way) and its separator. Apart
+	// from utoks (about 34,000 tokens for 174,000 parts) nothing here or in
+	// nameInfo holds a pointer, so the garbage collector, which marks the
+	// whole index at every cycle, has that much less to do.
+	utoks     []fold.Token // distinct tokens, without their Sep
+	partTok   []int32      // index into utoks
+	partSep   []fold.Sep
+	partSimID []int32 // one id per distinct (word, role): equal ids score alike
+	partW     []float32
+	partMiss  []float32 // what leaving each part unmatched costs
+
 	keys      []string         // distinct folded keys (primary and variant) of listed name parts
 	keyID     map[string]int32 // key → position in keys
 	keyDF     []int32          // names whose primary keys include the key
@@ -42,16 +55,17 @@ type entInfo struct {
 }
 
 type nameInfo struct {
-	entity  int32
-	name    int32 // position in Entity.Names
-	toks    []fold.Token
-	tokIDs  []int32 // one id per distinct (word, role): equal ids score alike
-	weights []float32
-	miss    []float32 // what leaving each part unmatched costs
-	total   float32   // sum of weights
-	minDen  float32   // the least the listed side of a coverage ratio can weigh (bounds)
-	edges   uint16    // given name and surname (edgeMask), for individuals
+	entity int32
+	name   int32   // position in Entity.Names
+	off    int32   // its parts: [off, off+n) of Index.part*
+	n      int32   // how many parts
+	total  float32 // sum of the parts' weights
+	minDen float32 // the least the listed side of a coverage ratio can weigh (bounds)
+	edges  uint16  // given name and surname (edgeMask), for individuals
 }
+
+// parts returns the index range of name n's parts.
+func (n *nameInfo) parts() (int32, int32) { return n.off, n.off + n.n }
 
 type dateRange struct {
 	from, to int    // years
@@ -92,7 +106,9 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		role fold.Role
 	}
 	tokID := map[tokKey]int32{}
+	utokID := map[string]int32{}
 	var toks []fold.Token
+	var ukey []byte
 	ix.byID = make(map[string]int32, len(entities))
 	for ei := range entities {
 		e := &entities[ei]
@@ -115,23 +131,33 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 				continue
 			}
 			id := int32(len(ix.names))
-			nt := make([]fold.Token, len(toks))
-			copy(nt, toks)
-			ids := make([]int32, len(nt))
-			for j, t := range nt {
+			nt := toks
+			off := int32(len(ix.partTok))
+			for _, t := range nt {
 				k := tokKey{t.Raw, t.Role}
-				id, ok := tokID[k]
+				sid, ok := tokID[k]
 				if !ok {
-					id = int32(len(tokID))
-					tokID[k] = id
+					sid = int32(len(tokID))
+					tokID[k] = sid
 				}
-				ids[j] = id
+				ix.partSimID = append(ix.partSimID, sid)
+				ix.partSep = append(ix.partSep, t.Sep)
+				ukey = tokenKey(ukey[:0], &t)
+				uid, ok := utokID[string(ukey)]
+				if !ok {
+					uid = int32(len(ix.utoks))
+					utokID[string(ukey)] = uid
+					u := t
+					u.Sep = 0
+					ix.utoks = append(ix.utoks, u)
+				}
+				ix.partTok = append(ix.partTok, uid)
 			}
 			var edges uint16
 			if e.Type == TypeIndividual || e.Type == TypeUnknown && !hasRole(nt, fold.RoleLegal) {
 				edges = edgeMask(nt)
 			}
-			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), toks: nt, tokIDs: ids, edges: edges})
+			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), off: off, n: int32(len(nt)), edges: edges})
 			info.names = append(info.names, id)
 			var seen [24]int32
 			ns := 0
@@ -185,13 +211,12 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 			}
 		})
 	}
-	for _, n := range ix.names {
-		for _, t := range n.toks {
-			if t.Group != "" && t.Role == fold.RoleName {
-				id := ix.keyID[t.Key]
-				if l := ix.groups[t.Group]; !containsID(l, id) {
-					ix.groups[t.Group] = append(l, id)
-				}
+	for _, ui := range ix.partTok {
+		t := &ix.utoks[ui]
+		if t.Group != "" && t.Role == fold.RoleName {
+			id := ix.keyID[t.Key]
+			if l := ix.groups[t.Group]; !containsID(l, id) {
+				ix.groups[t.Group] = append(l, id)
 			}
 		}
 	}
@@ -237,20 +262,54 @@ func eachGram(k string, fn func(uint32)) {
 }
 
 func (ix *Index) setWeights() {
+	ix.partW = make([]float32, 0, len(ix.partTok))
+	ix.partMiss = make([]float32, 0, len(ix.partTok))
+	var toks []fold.Token
 	for i := range ix.names {
 		n := &ix.names[i]
-		n.weights, n.miss, n.total = ix.weights(make([]float32, 0, len(n.toks)), make([]float32, 0, len(n.toks)), n.toks)
+		toks = ix.nameTokens(toks[:0], n)
+		ix.partW, ix.partMiss, n.total = ix.weights(ix.partW, ix.partMiss, toks)
+		w, miss := ix.partW[n.off:], ix.partMiss[n.off:]
 		// each part counts its weight matched, its miss cost unmatched, and a patronymic
 		// only a share of that against a query without one
 		n.minDen = 0
-		for j := range n.toks {
-			d := n.weights[j]
-			if n.toks[j].Role == fold.RolePatronymic {
-				d = min(d, float32(ix.params.MissingPatronymicFactor)*n.miss[j])
+		for j := range toks {
+			d := w[j]
+			if toks[j].Role == fold.RolePatronymic {
+				d = min(d, float32(ix.params.MissingPatronymicFactor)*miss[j])
 			}
 			n.minDen += d
 		}
 	}
+}
+
+// nameTokens appends name n's parts to dst as tokens.
+func (ix *Index) nameTokens(dst []fold.Token, n *nameInfo) []fold.Token {
+	from, to := n.parts()
+	for j := from; j < to; j++ {
+		dst = append(dst, ix.utoks[ix.partTok[j]])
+		dst[len(dst)-1].Sep = ix.partSep[j]
+	}
+	return dst
+}
+
+// tokenKey appends what identifies t apart from its separator.
+func tokenKey(b []byte, t *fold.Token) []byte {
+	for _, s := range [...]string{t.Raw, t.Key, t.Via, t.Group} {
+		b = append(b, s...)
+		b = append(b, 0)
+	}
+	b = append(b, byte(t.Role), 0)
+	if t.Common {
+		b[len(b)-1] = 1
+	}
+	for _, a := range t.Alts {
+		b = append(b, a.Key...)
+		b = append(b, 0)
+		b = append(b, a.Via...)
+		b = append(b, 0)
+	}
+	return b
 }
 
 // rarity is 1 for a name part no listed name has and falls towards 0 for the most frequent.

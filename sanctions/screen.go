@@ -28,6 +28,7 @@ const maxQueryParts = 16
 
 type scratch struct {
 	toks      []fold.Token
+	ctoks     []fold.Token // a listed name's parts (Index.nameTokens)
 	qw, qmiss []float32
 	keyHits   []uint8   // per key: trigrams shared with the query part
 	keyBest   []float32 // per key: best credit for the current query part
@@ -131,12 +132,13 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		}
 		ni := &ix.names[n]
 		// the listed side can at best match its nq heaviest parts
-		cUpper := ni.topWeight(nq) / float64(ni.minDen)
+		cUpper := ix.topWeight(ni, nq) / float64(ni.minDen)
 		if math.Pow(min1(upper), p.QueryExp)*math.Pow(min1(cUpper), p.ListedExp)+maxBonus < min {
 			continue
 		}
 		var al alignment
-		sc := ix.scoreParts(&qs, ni.side(), &al, ni.tokIDs, &s.cache)
+		cs := ix.listedSide(s, ni)
+		sc := ix.scoreParts(&qs, &cs, &al, ix.partSimID[ni.off:ni.off+ni.n], &s.cache)
 		if ix.entities[ni.entity].Names[ni.name].Kind == NameWeak {
 			sc *= p.WeakFactor
 		}
@@ -176,11 +178,12 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		}
 		ni := &ix.names[n]
 		var al alignment
-		ix.scoreParts(&qs, ni.side(), &al, ni.tokIDs, &s.cache)
+		cs := ix.listedSide(s, ni)
+		ix.scoreParts(&qs, &cs, &al, ix.partSimID[ni.off:ni.off+ni.n], &s.cache)
 		ent := &ix.entities[e]
 		out = append(out, Match{
 			List: ent.List, EntryID: ent.ID, Name: ent.Names[ni.name].Full, Query: q.Name,
-			Score: math.Round(sc*1000) / 1000, Via: explain(toks, ni.toks, &al),
+			Score: math.Round(sc*1000) / 1000, Via: explain(toks, cs.toks, &al),
 			EntryHash: ix.ents[e].hash,
 		})
 	}
@@ -308,18 +311,24 @@ func suffixPair(a, b string) bool {
 	return fold.SurnameSuffix(a, b) != ""
 }
 
-func (n *nameInfo) side() *side {
-	return &side{toks: n.toks, w: n.weights, miss: n.miss, total: n.total, edges: n.edges}
+// listedSide is listed name n as one side of a comparison; its tokens are
+// built in s.ctoks, valid until the next call with s.
+func (ix *Index) listedSide(s *scratch, n *nameInfo) side {
+	s.ctoks = ix.nameTokens(s.ctoks[:0], n)
+	from, to := n.parts()
+	return side{toks: s.ctoks, w: ix.partW[from:to], miss: ix.partMiss[from:to], total: n.total, edges: n.edges}
 }
 
-func (n *nameInfo) topWeight(k int) float64 {
-	if k >= len(n.weights) {
+// topWeight is the sum of the k heaviest of name n's part weights.
+func (ix *Index) topWeight(n *nameInfo, k int) float64 {
+	if k >= int(n.n) {
 		return float64(n.total)
 	}
 	k = min(k, maxParts) // the alignment matches at most maxParts parts
 	var top [maxParts]float32
 	m := 0
-	for _, w := range n.weights {
+	from, to := n.parts()
+	for _, w := range ix.partW[from:to] {
 		// insertion into the k largest
 		if m < k {
 			top[m] = w
