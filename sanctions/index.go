@@ -13,13 +13,13 @@ import (
 
 // Index is an immutable, in-memory index of listed entities, safe for concurrent use.
 type Index struct {
-	version  string
-	folder   *fold.Folder
-	params   Params
-	entities []Entity
-	ents     []entInfo
-	names    []nameInfo
-	byID     map[string]int32 // list + "\x00" + id → entity
+	version string
+	folder  *fold.Folder
+	params  Params
+	listed  entityStore
+	ents    []entInfo
+	names   []nameInfo
+	byID    map[string]int32 // list + "\x00" + id → entity
 
 	// The parts of all names, flat: name n has parts [off, off+n) of each
 	// part* slice. A part is its distinct token (utoks, shared by every name
@@ -79,14 +79,13 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		return nil, fmt.Errorf("load fold data: %w", err)
 	}
 	ix := &Index{
-		version:  version,
-		folder:   f,
-		params:   DefaultParams(),
-		entities: entities,
-		ents:     make([]entInfo, len(entities)),
-		keyID:    map[string]int32{},
-		grams:    map[uint32][]int32{},
-		groups:   map[string][]int32{},
+		version: version,
+		folder:  f,
+		params:  DefaultParams(),
+		ents:    make([]entInfo, len(entities)),
+		keyID:   map[string]int32{},
+		grams:   map[uint32][]int32{},
+		groups:  map[string][]int32{},
 	}
 	type posting struct{ key, name int32 }
 	var posts []posting
@@ -221,6 +220,7 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		}
 	}
 	ix.setWeights()
+	ix.listed = newEntityStore(entities)
 	ix.pool.New = func() any { return ix.newScratch() }
 	return ix, nil
 }
@@ -381,7 +381,7 @@ func parseDate(s string) (dateRange, bool) {
 func (ix *Index) Version() string { return ix.version }
 
 // Len is the number of listed entities.
-func (ix *Index) Len() int { return len(ix.entities) }
+func (ix *Index) Len() int { return ix.listed.len() }
 
 // Names is the number of indexed names (primary, aliases, original-script).
 func (ix *Index) Names() int { return len(ix.names) }
@@ -392,8 +392,15 @@ func (ix *Index) Entity(list, id string) (Entity, bool) {
 	if !ok {
 		return Entity{}, false
 	}
-	return ix.entities[i], true
+	return ix.listed.entity(int(i)), true
 }
 
-// Entities are the listed entities, in load order. The slice is shared: do not modify it.
-func (ix *Index) Entities() []Entity { return ix.entities }
+// Entities are the listed entities, in load order, built afresh for each
+// call (the index keeps them in a compact form).
+func (ix *Index) Entities() []Entity {
+	out := make([]Entity, ix.listed.len())
+	for i := range out {
+		out[i] = ix.listed.entity(i)
+	}
+	return out
+}

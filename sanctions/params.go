@@ -100,9 +100,10 @@ func DefaultParams() Params {
 // WithParams returns a copy of the index that scores with p (the lists and postings are
 // shared). For calibration; the defaults are what the evaluation harness checks.
 func (ix *Index) WithParams(p Params) *Index {
-	c := &Index{version: ix.version, folder: ix.folder, params: p, entities: ix.entities,
+	c := &Index{version: ix.version, folder: ix.folder, params: p, listed: ix.listed,
 		ents: ix.ents, byID: ix.byID, keys: ix.keys, keyID: ix.keyID, keyDF: ix.keyDF, keyASCII: ix.keyASCII, postStart: ix.postStart,
-		post: ix.post, grams: ix.grams, groups: ix.groups, logN: ix.logN}
+		post: ix.post, grams: ix.grams, groups: ix.groups, logN: ix.logN,
+		utoks: ix.utoks, partTok: ix.partTok, partSep: ix.partSep, partSimID: ix.partSimID}
 	c.names = make([]nameInfo, len(ix.names))
 	copy(c.names, ix.names)
 	c.setWeights()

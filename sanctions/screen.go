@@ -55,8 +55,8 @@ func (ix *Index) newScratch() *scratch {
 		keyBest: make([]float32, len(ix.keys)),
 		acc:     make([]float32, len(ix.names)),
 		mask:    make([]uint16, len(ix.names)),
-		entBest: make([]float32, len(ix.entities)),
-		entName: make([]int32, len(ix.entities)),
+		entBest: make([]float32, ix.listed.len()),
+		entName: make([]int32, ix.listed.len()),
 	}
 }
 
@@ -139,7 +139,7 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		var al alignment
 		cs := ix.listedSide(s, ni)
 		sc := ix.scoreParts(&qs, &cs, &al, ix.partSimID[ni.off:ni.off+ni.n], &s.cache)
-		if ix.entities[ni.entity].Names[ni.name].Kind == NameWeak {
+		if ix.listed.name(ni.entity, ni.name).kind == NameWeak {
 			sc *= p.WeakFactor
 		}
 		if sc+maxBonus < min {
@@ -168,7 +168,7 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		sc := float64(s.entBest[e])
 		n := s.entName[e]
 		s.entBest[e] = 0
-		if person && ix.entities[e].Type != TypeIndividual && ix.entities[e].Type != TypeUnknown {
+		if t := ix.listed.typ(e); person && t != TypeIndividual && t != TypeUnknown {
 			sc *= p.NonPersonFactor
 		}
 		sc += ix.adjust(&ix.ents[e], qd, qdOK, qnat)
@@ -180,9 +180,8 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		var al alignment
 		cs := ix.listedSide(s, ni)
 		ix.scoreParts(&qs, &cs, &al, ix.partSimID[ni.off:ni.off+ni.n], &s.cache)
-		ent := &ix.entities[e]
 		out = append(out, Match{
-			List: ent.List, EntryID: ent.ID, Name: ent.Names[ni.name].Full, Query: q.Name,
+			List: ix.listed.list(e), EntryID: ix.listed.id(e), Name: ix.listed.str(ix.listed.name(e, ni.name).full), Query: q.Name,
 			Score: math.Round(sc*1000) / 1000, Via: explain(toks, cs.toks, &al),
 			EntryHash: ix.ents[e].hash,
 		})

@@ -2,6 +2,7 @@ package sanctions_test
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -351,5 +352,67 @@ func TestScoreNames(t *testing.T) {
 		if (s >= sanctions.DefaultReviewThreshold) != c.match {
 			t.Errorf("ScoreNames(%q, %q) = %.3f (%s), want match %v", c.a, c.b, s, via, c.match)
 		}
+	}
+}
+
+// An index copied with its own parameters screens exactly as the original.
+func TestWithParamsScreensAlike(t *testing.T) {
+	ix := mustDefault(t)
+	cp := ix.WithParams(ix.Params())
+	checked := 0
+	for i, e := range ix.Entities() {
+		if i%211 != 0 {
+			continue
+		}
+		for _, n := range e.Names {
+			q := sanctions.Query{Name: n.Full, DOB: "1970"}
+			if want, got := ix.ScreenAt(q, 0.5), cp.ScreenAt(q, 0.5); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q: the copy gives %+v, the index %+v", n.Full, got, want)
+			}
+			checked++
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("checked only %d names", checked)
+	}
+}
+
+// The index keeps entities in a compact form; what it gives back is what it
+// was given.
+func TestEntitiesRoundTrip(t *testing.T) {
+	in := []sanctions.Entity{
+		{List: sanctions.ListOFAC, ID: "1", Type: sanctions.TypeIndividual,
+			Names:         []sanctions.Name{{Full: "Alisher Usmanov", Kind: sanctions.NamePrimary}, {Full: "Алишер Усманов", Kind: sanctions.NameAlias, Original: true}},
+			DOBs:          []string{"1953-09-09", "1953"},
+			Nationalities: []string{"RU", "UZ"},
+			Programs:      []string{"RUSSIA-EO14024"}},
+		{List: sanctions.ListUN, ID: "QDi.1", Type: sanctions.TypeOrganization,
+			Names: []sanctions.Name{{Full: "Example Trading LLC", Kind: sanctions.NameAlias}, {Full: "Example Trading", Kind: sanctions.NameWeak}}},
+		{List: sanctions.ListCSL, ID: "x", Type: "something new"},
+	}
+	ix, err := sanctions.NewIndex(in, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ix.Entities(); !reflect.DeepEqual(got, in) {
+		t.Errorf("Entities() = %+v\nwant %+v", got, in)
+	}
+	for _, e := range in {
+		if got, ok := ix.Entity(e.List, e.ID); !ok || !reflect.DeepEqual(got, e) {
+			t.Errorf("Entity(%s, %s) = %+v, %v; want %+v", e.List, e.ID, got, ok, e)
+		}
+	}
+	if got := ix.Suggest("example", 5); len(got) != 1 || got[0].EntryID != "QDi.1" || got[0].Name != "Example Trading LLC" || got[0].Type != sanctions.TypeOrganization {
+		t.Errorf("Suggest(example) = %+v", got)
+	}
+
+	// The real lists survive a second trip.
+	real := mustDefault(t).Entities()
+	again, err := sanctions.NewIndex(real, "again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again.Entities(), real) {
+		t.Error("the shipped lists' entities changed on a second trip through an index")
 	}
 }

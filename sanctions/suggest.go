@@ -9,10 +9,10 @@ type EntrySummary struct {
 }
 
 // primaryNames lets sahilm/fuzzy walk the entities' primary names without copying them.
-type primaryNames []Entity
+type primaryNames struct{ st *entityStore }
 
-func (p primaryNames) String(i int) string { return p[i].Primary() }
-func (p primaryNames) Len() int            { return len(p) }
+func (p primaryNames) String(i int) string { return p.st.primary(i) }
+func (p primaryNames) Len() int            { return p.st.len() }
 
 // Suggest is a type-ahead search of listed entries: up to n entries whose primary name holds
 // the letters of prefix in order (a subsequence match, best first). It is for an officer
@@ -21,14 +21,14 @@ func (ix *Index) Suggest(prefix string, n int) []EntrySummary {
 	if prefix == "" || n <= 0 {
 		return nil
 	}
-	matches := fuzzy.FindFrom(prefix, primaryNames(ix.entities))
+	matches := fuzzy.FindFrom(prefix, primaryNames{&ix.listed})
 	out := make([]EntrySummary, 0, min(n, len(matches)))
 	for _, m := range matches {
 		if len(out) == n {
 			break
 		}
-		e := &ix.entities[m.Index]
-		out = append(out, EntrySummary{List: e.List, EntryID: e.ID, Name: m.Str, Type: e.Type})
+		e := int32(m.Index)
+		out = append(out, EntrySummary{List: ix.listed.list(e), EntryID: ix.listed.id(e), Name: m.Str, Type: ix.listed.typ(e)})
 	}
 	return out
 }

@@ -1,0 +1,124 @@
+package sanctions
+
+import (
+	"math"
+	"strings"
+)
+
+// entityStore holds the listed entities compactly: every distinct string of
+// every entity once, in one text, and the entities as offsets into it. The
+// index lives as long as the process and the garbage collector marks all of
+// it at every cycle; held as Entity values, the entities' quarter of a
+// million strings and slices were a third of that work, held here they are
+// a handful of objects.
+type entityStore struct {
+	text  string
+	recs  []entRec
+	names []nameRec
+	strs  []span // DOBs, nationalities and programs
+	types []EntityType
+}
+
+// span is a string of entityStore.text, or a run of entityStore.names or
+// strs.
+type span struct{ off, n uint32 }
+
+type entRec struct {
+	list, id                    span
+	typ                         uint8 // index into types
+	names, dobs, nats, programs span
+	primary                     span // Entity.Primary
+}
+
+type nameRec struct {
+	full     span
+	kind     NameKind
+	original bool
+}
+
+func newEntityStore(entities []Entity) entityStore {
+	var (
+		st    entityStore
+		text  strings.Builder
+		seen  = map[string]span{}
+		types = map[EntityType]uint8{}
+	)
+	str := func(s string) span {
+		if sp, ok := seen[s]; ok {
+			return sp
+		}
+		if text.Len()+len(s) > math.MaxUint32 {
+			panic("sanctions: listed entities exceed 4 GB of text")
+		}
+		sp := span{uint32(text.Len()), uint32(len(s))}
+		text.WriteString(s)
+		seen[s] = sp
+		return sp
+	}
+	strs := func(l []string) span {
+		sp := span{uint32(len(st.strs)), uint32(len(l))}
+		for _, s := range l {
+			st.strs = append(st.strs, str(s))
+		}
+		return sp
+	}
+	st.recs = make([]entRec, len(entities))
+	for i := range entities {
+		e := &entities[i]
+		t, ok := types[e.Type]
+		if !ok {
+			t = uint8(len(st.types))
+			types[e.Type] = t
+			st.types = append(st.types, e.Type)
+		}
+		r := entRec{list: str(e.List), id: str(e.ID), typ: t, primary: str(e.Primary())}
+		r.names = span{uint32(len(st.names)), uint32(len(e.Names))}
+		for _, n := range e.Names {
+			st.names = append(st.names, nameRec{full: str(n.Full), kind: n.Kind, original: n.Original})
+		}
+		r.dobs, r.nats, r.programs = strs(e.DOBs), strs(e.Nationalities), strs(e.Programs)
+		st.recs[i] = r
+	}
+	st.text = text.String()
+	return st
+}
+
+func (st *entityStore) str(sp span) string { return st.text[sp.off : sp.off+sp.n] }
+
+func (st *entityStore) len() int { return len(st.recs) }
+
+func (st *entityStore) list(i int32) string { return st.str(st.recs[i].list) }
+
+func (st *entityStore) id(i int32) string { return st.str(st.recs[i].id) }
+
+func (st *entityStore) typ(i int32) EntityType { return st.types[st.recs[i].typ] }
+
+func (st *entityStore) primary(i int) string { return st.str(st.recs[i].primary) }
+
+// name is entity i's name j.
+func (st *entityStore) name(i, j int32) *nameRec { return &st.names[st.recs[i].names.off+uint32(j)] }
+
+// entity builds entity i as an Entity; its strings share the store's text.
+func (st *entityStore) entity(i int) Entity {
+	r := &st.recs[i]
+	e := Entity{List: st.str(r.list), ID: st.str(r.id), Type: st.types[r.typ]}
+	if r.names.n > 0 {
+		e.Names = make([]Name, r.names.n)
+		for j, n := range st.names[r.names.off : r.names.off+r.names.n] {
+			e.Names[j] = Name{Full: st.str(n.full), Kind: n.kind, Original: n.original}
+		}
+	}
+	e.DOBs, e.Nationalities, e.Programs = st.strings(r.dobs), st.strings(r.nats), st.strings(r.programs)
+	return e
+}
+
+func (st *entityStore) strings(sp span) []string {
+	if sp.n == 0 {
+		return nil
+	}
+	out := make([]string, sp.n)
+	for j, s := range st.strs[sp.off : sp.off+sp.n] {
+		out[j] = st.str(s)
+	}
+	return out
+}
