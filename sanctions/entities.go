@@ -36,29 +36,40 @@ type nameRec struct {
 	original bool
 }
 
+// textBuilder gathers strings into one text, each distinct one once.
+type textBuilder struct {
+	b    strings.Builder
+	seen map[string]span
+}
+
+func (t *textBuilder) add(s string) span {
+	if sp, ok := t.seen[s]; ok {
+		return sp
+	}
+	if t.seen == nil {
+		t.seen = map[string]span{}
+	}
+	if t.b.Len()+len(s) > math.MaxUint32 {
+		panic("sanctions: index text exceeds 4 GB")
+	}
+	sp := span{uint32(t.b.Len()), uint32(len(s))}
+	t.b.WriteString(s)
+	t.seen[s] = sp
+	return sp
+}
+
+func (t *textBuilder) String() string { return t.b.String() }
+
 func newEntityStore(entities []Entity) entityStore {
 	var (
 		st    entityStore
-		text  strings.Builder
-		seen  = map[string]span{}
+		text  textBuilder
 		types = map[EntityType]uint8{}
 	)
-	str := func(s string) span {
-		if sp, ok := seen[s]; ok {
-			return sp
-		}
-		if text.Len()+len(s) > math.MaxUint32 {
-			panic("sanctions: listed entities exceed 4 GB of text")
-		}
-		sp := span{uint32(text.Len()), uint32(len(s))}
-		text.WriteString(s)
-		seen[s] = sp
-		return sp
-	}
 	strs := func(l []string) span {
 		sp := span{uint32(len(st.strs)), uint32(len(l))}
 		for _, s := range l {
-			st.strs = append(st.strs, str(s))
+			st.strs = append(st.strs, text.add(s))
 		}
 		return sp
 	}
@@ -71,10 +82,10 @@ func newEntityStore(entities []Entity) entityStore {
 			types[e.Type] = t
 			st.types = append(st.types, e.Type)
 		}
-		r := entRec{list: str(e.List), id: str(e.ID), typ: t, primary: str(e.Primary())}
+		r := entRec{list: text.add(e.List), id: text.add(e.ID), typ: t, primary: text.add(e.Primary())}
 		r.names = span{uint32(len(st.names)), uint32(len(e.Names))}
 		for _, n := range e.Names {
-			st.names = append(st.names, nameRec{full: str(n.Full), kind: n.Kind, original: n.Original})
+			st.names = append(st.names, nameRec{full: text.add(n.Full), kind: n.Kind, original: n.Original})
 		}
 		r.dobs, r.nats, r.programs = strs(e.DOBs), strs(e.Nationalities), strs(e.Programs)
 		st.recs[i] = r

@@ -1,8 +1,10 @@
 package sanctions
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,8 +20,11 @@ type Index struct {
 	params  Params
 	listed  entityStore
 	ents    []entInfo
+	itext   string   // the strings of ents, dobs and nats
+	dobs    []dobRec // dates of birth: entity e's are ents[e].dobs
+	nats    []span   // nationalities (ISO alpha-2) in itext: entity e's are ents[e].nats
 	names   []nameInfo
-	byID    map[string]int32 // list + "\x00" + id → entity
+	byID    []int32 // entity numbers in order of list and id, for Entity
 
 	// The parts of all names, flat: name n has parts [off, off+n) of each
 	// part* slice. A part is its distinct token (utoks, shared by every name
@@ -47,11 +52,19 @@ type Index struct {
 	pool sync.Pool // *scratch
 }
 
+// entInfo is what screening needs of an entity besides its names, as
+// spans of Index.itext, dobs and nats (no pointers for the collector to
+// mark).
 type entInfo struct {
-	hash  string
-	dobs  []dateRange
-	nats  []string // ISO alpha-2
-	names []int32  // name ids
+	hash span // Entity.Hash
+	dobs span
+	nats span
+}
+
+// dobRec is a dateRange as the index keeps it.
+type dobRec struct {
+	from, to int32 // years
+	exact    span  // "YYYY-MM-DD" in itext when the list gives a full date
 }
 
 type nameInfo struct {
@@ -108,21 +121,28 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 	utokID := map[string]int32{}
 	var toks []fold.Token
 	var ukey []byte
-	ix.byID = make(map[string]int32, len(entities))
+	var itext textBuilder
+	var nats []string
 	for ei := range entities {
 		e := &entities[ei]
-		ix.byID[e.List+"\x00"+e.ID] = int32(ei)
 		info := &ix.ents[ei]
-		info.hash = e.Hash()
+		info.hash = itext.add(e.Hash())
+		info.dobs.off = uint32(len(ix.dobs))
 		for _, d := range e.DOBs {
 			if r, ok := parseDate(d); ok {
-				info.dobs = append(info.dobs, r)
+				ix.dobs = append(ix.dobs, dobRec{from: int32(r.from), to: int32(r.to), exact: itext.add(r.exact)})
 			}
 		}
+		info.dobs.n = uint32(len(ix.dobs)) - info.dobs.off
+		nats = nats[:0]
 		for _, n := range e.Nationalities {
-			if c := f.Country(n); c != "" && !contains(info.nats, c) {
-				info.nats = append(info.nats, c)
+			if c := f.Country(n); c != "" && !contains(nats, c) {
+				nats = append(nats, c)
 			}
+		}
+		info.nats = span{uint32(len(ix.nats)), uint32(len(nats))}
+		for _, c := range nats {
+			ix.nats = append(ix.nats, itext.add(c))
 		}
 		for ni, n := range e.Names {
 			toks = f.Tokens(toks[:0], n.Full)
@@ -157,7 +177,6 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 				edges = edgeMask(nt)
 			}
 			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), off: off, n: int32(len(nt)), edges: edges})
-			info.names = append(info.names, id)
 			var seen [24]int32
 			ns := 0
 			for _, t := range nt {
@@ -220,7 +239,15 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		}
 	}
 	ix.setWeights()
+	ix.itext = itext.String()
 	ix.listed = newEntityStore(entities)
+	ix.byID = make([]int32, len(entities))
+	for i := range ix.byID {
+		ix.byID[i] = int32(i)
+	}
+	slices.SortStableFunc(ix.byID, func(a, b int32) int {
+		return cmp.Or(strings.Compare(ix.listed.list(a), ix.listed.list(b)), strings.Compare(ix.listed.id(a), ix.listed.id(b)))
+	})
 	ix.pool.New = func() any { return ix.newScratch() }
 	return ix, nil
 }
@@ -388,11 +415,19 @@ func (ix *Index) Names() int { return len(ix.names) }
 
 // Entity returns the listed entity with the given list and id.
 func (ix *Index) Entity(list, id string) (Entity, bool) {
-	i, ok := ix.byID[list+"\x00"+id]
+	cmpKey := func(e int32, k [2]string) int {
+		return cmp.Or(strings.Compare(ix.listed.list(e), k[0]), strings.Compare(ix.listed.id(e), k[1]))
+	}
+	k := [2]string{list, id}
+	at, ok := slices.BinarySearchFunc(ix.byID, k, cmpKey)
 	if !ok {
 		return Entity{}, false
 	}
-	return ix.listed.entity(int(i)), true
+	// The last entity with that list and id, should the lists repeat one.
+	for at+1 < len(ix.byID) && cmpKey(ix.byID[at+1], k) == 0 {
+		at++
+	}
+	return ix.listed.entity(int(ix.byID[at])), true
 }
 
 // Entities are the listed entities, in load order, built afresh for each

@@ -183,7 +183,7 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		out = append(out, Match{
 			List: ix.listed.list(e), EntryID: ix.listed.id(e), Name: ix.listed.str(ix.listed.name(e, ni.name).full), Query: q.Name,
 			Score: math.Round(sc*1000) / 1000, Via: explain(toks, cs.toks, &al),
-			EntryHash: ix.ents[e].hash,
+			EntryHash: ix.istr(ix.ents[e].hash),
 		})
 	}
 	s.entSeen = s.entSeen[:0]
@@ -374,19 +374,19 @@ func parseQueryDOB(s string) (queryDate, bool) {
 func (ix *Index) adjust(e *entInfo, qd queryDate, qdOK bool, qnat string) float64 {
 	p := &ix.params
 	var adj float64
-	if qdOK && len(e.dobs) > 0 {
+	if qdOK && e.dobs.n > 0 {
 		best := math.MaxInt
 		exact := false
-		for _, r := range e.dobs {
-			if qd.exact != "" && r.exact == qd.exact {
+		for _, r := range ix.dobs[e.dobs.off : e.dobs.off+e.dobs.n] {
+			if qd.exact != "" && ix.istr(r.exact) == qd.exact {
 				exact = true
 			}
 			var d int
-			switch {
-			case qd.year < r.from:
-				d = r.from - qd.year
-			case qd.year > r.to:
-				d = qd.year - r.to
+			switch from, to := int(r.from), int(r.to); {
+			case qd.year < from:
+				d = from - qd.year
+			case qd.year > to:
+				d = qd.year - to
 			}
 			best = min(best, d)
 		}
@@ -399,8 +399,8 @@ func (ix *Index) adjust(e *entInfo, qd queryDate, qdOK bool, qnat string) float6
 			adj -= p.DOBMismatchPenalty
 		}
 	}
-	if qnat != "" && len(e.nats) > 0 {
-		if contains(e.nats, qnat) {
+	if qnat != "" && e.nats.n > 0 {
+		if slices.ContainsFunc(ix.nats[e.nats.off:e.nats.off+e.nats.n], func(c span) bool { return ix.istr(c) == qnat }) {
 			adj += p.NationalityBonus
 		} else {
 			adj -= p.NationalityPenalty
@@ -408,3 +408,6 @@ func (ix *Index) adjust(e *entInfo, qd queryDate, qdOK bool, qnat string) float6
 	}
 	return adj
 }
+
+// istr is a string of the index's own text.
+func (ix *Index) istr(sp span) string { return ix.itext[sp.off : sp.off+sp.n] }
