@@ -39,13 +39,13 @@ type Index struct {
 	partW     []float32
 	partMiss  []float32 // what leaving each part unmatched costs
 
-	keys      []string         // distinct folded keys (primary and variant) of listed name parts
-	keyID     map[string]int32 // key → position in keys
-	keyDF     []int32          // names whose primary keys include the key
-	keyASCII  []bool           // the key is ASCII and short enough for the byte fast path
-	postStart []int32          // postings of key i: post[postStart[i]:postStart[i+1]]
-	post      []int32          // name ids
-	grams     map[uint32][]int32
+	keys      keySet          // distinct folded keys (primary and variant) of listed name parts
+	keyDF     []int32         // names whose primary keys include the key
+	keyASCII  []bool          // the key is ASCII and short enough for the byte fast path
+	postStart []int32         // postings of key i: post[postStart[i]:postStart[i+1]]
+	post      []int32         // name ids
+	grams     map[uint32]span // trigram → its keys' ids, a run of gramKeys
+	gramKeys  []int32
 	groups    map[string][]int32 // given-name group → keys in it
 	logN      float64
 
@@ -96,19 +96,19 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		folder:  f,
 		params:  DefaultParams(),
 		ents:    make([]entInfo, len(entities)),
-		keyID:   map[string]int32{},
-		grams:   map[uint32][]int32{},
 		groups:  map[string][]int32{},
 	}
 	type posting struct{ key, name int32 }
 	var posts []posting
 	var df []int32
+	var keys []string
+	keyID := map[string]int32{}
 	addKey := func(k string) int32 {
-		id, ok := ix.keyID[k]
+		id, ok := keyID[k]
 		if !ok {
-			id = int32(len(ix.keys))
-			ix.keys = append(ix.keys, k)
-			ix.keyID[k] = id
+			id = int32(len(keys))
+			keys = append(keys, k)
+			keyID[k] = id
 			df = append(df, 0)
 		}
 		return id
@@ -202,7 +202,7 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		}
 		return posts[i].name < posts[j].name
 	})
-	ix.postStart = make([]int32, len(ix.keys)+1)
+	ix.postStart = make([]int32, len(keys)+1)
 	ix.post = make([]int32, 0, len(posts))
 	for i, p := range posts {
 		if i > 0 && posts[i-1] == p {
@@ -216,23 +216,30 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 			ix.postStart[k] = ix.postStart[k-1]
 		}
 	}
-	ix.keyASCII = make([]bool, len(ix.keys))
-	for id, k := range ix.keys {
+	ix.keyASCII = make([]bool, len(keys))
+	for id, k := range keys {
 		ix.keyASCII[id] = isASCII(k) && len(k) <= maxRunes
 	}
 	// trigrams and given-name groups over the keys
-	for id, k := range ix.keys {
+	grams := map[uint32][]int32{}
+	for id, k := range keys {
 		eachGram(k, func(g uint32) {
-			l := ix.grams[g]
+			l := grams[g]
 			if len(l) == 0 || l[len(l)-1] != int32(id) {
-				ix.grams[g] = append(l, int32(id))
+				grams[g] = append(l, int32(id))
 			}
 		})
 	}
+	ix.grams = make(map[uint32]span, len(grams))
+	for g, l := range grams {
+		ix.grams[g] = span{uint32(len(ix.gramKeys)), uint32(len(l))}
+		ix.gramKeys = append(ix.gramKeys, l...)
+	}
+	ix.keys = newKeySet(keys)
 	for _, ui := range ix.partTok {
 		t := &ix.utoks[ui]
 		if t.Group != "" && t.Role == fold.RoleName {
-			id := ix.keyID[t.Key]
+			id := keyID[t.Key]
 			if l := ix.groups[t.Group]; !containsID(l, id) {
 				ix.groups[t.Group] = append(l, id)
 			}
@@ -341,7 +348,7 @@ func tokenKey(b []byte, t *fold.Token) []byte {
 
 // rarity is 1 for a name part no listed name has and falls towards 0 for the most frequent.
 func (ix *Index) rarity(key string) float64 {
-	id, ok := ix.keyID[key]
+	id, ok := ix.keys.id(key)
 	if !ok || ix.logN == 0 {
 		return 1
 	}

@@ -101,8 +101,8 @@ func DefaultParams() Params {
 // shared). For calibration; the defaults are what the evaluation harness checks.
 func (ix *Index) WithParams(p Params) *Index {
 	c := &Index{version: ix.version, folder: ix.folder, params: p, listed: ix.listed,
-		ents: ix.ents, itext: ix.itext, dobs: ix.dobs, nats: ix.nats, byID: ix.byID, keys: ix.keys, keyID: ix.keyID, keyDF: ix.keyDF, keyASCII: ix.keyASCII, postStart: ix.postStart,
-		post: ix.post, grams: ix.grams, groups: ix.groups, logN: ix.logN,
+		ents: ix.ents, itext: ix.itext, dobs: ix.dobs, nats: ix.nats, byID: ix.byID, keys: ix.keys, keyDF: ix.keyDF, keyASCII: ix.keyASCII, postStart: ix.postStart,
+		post: ix.post, grams: ix.grams, gramKeys: ix.gramKeys, groups: ix.groups, logN: ix.logN,
 		utoks: ix.utoks, partTok: ix.partTok, partSep: ix.partSep, partSimID: ix.partSimID}
 	c.names = make([]nameInfo, len(ix.names))
 	copy(c.names, ix.names)

@@ -51,8 +51,8 @@ type keyCand struct {
 
 func (ix *Index) newScratch() *scratch {
 	return &scratch{
-		keyHits: make([]uint8, len(ix.keys)),
-		keyBest: make([]float32, len(ix.keys)),
+		keyHits: make([]uint8, ix.keys.len()),
+		keyBest: make([]float32, ix.keys.len()),
 		acc:     make([]float32, len(ix.names)),
 		mask:    make([]uint16, len(ix.names)),
 		entBest: make([]float32, ix.listed.len()),
@@ -261,14 +261,15 @@ func (ix *Index) retrieve(s *scratch, t *fold.Token) {
 
 // fuzzyKeys finds listed keys sharing enough trigrams with k and scores them by letters.
 func (ix *Index) fuzzyKeys(s *scratch, k string, factor float64, consider func(int32, float32)) {
-	if id, ok := ix.keyID[k]; ok {
+	if id, ok := ix.keys.id(k); ok {
 		consider(id, float32(ix.credit(factor)))
 	}
 	ng := 0
 	touched := s.gramTouch[:0]
 	eachGram(k, func(g uint32) {
 		ng++
-		for _, id := range ix.grams[g] {
+		sp := ix.grams[g]
+		for _, id := range ix.gramKeys[sp.off : sp.off+sp.n] {
 			if s.keyHits[id] == 0 {
 				touched = append(touched, id)
 			}
@@ -288,7 +289,7 @@ func (ix *Index) fuzzyKeys(s *scratch, k string, factor float64, consider func(i
 		if hits < need {
 			continue
 		}
-		key := ix.keys[id]
+		key := ix.keys.key(id)
 		var sim float64
 		if kASCII && ix.keyASCII[id] {
 			sim = letterSimASCII(k, key, p.JWShare, floor)
