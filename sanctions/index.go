@@ -28,12 +28,15 @@ type Index struct {
 
 	// The parts of all names, flat: name n has parts [off, off+n) of each
 	// part* slice. A part is its distinct token (utoks, shared by every name
-	// that has the same word folded the same way) and its separator. Apart
-	// from utoks (about 34,000 tokens for 174,000 parts) nothing here or in
-	// nameInfo holds a pointer, so the garbage collector, which marks the
-	// whole index at every cycle, has that much less to do.
-	utoks     []fold.Token // distinct tokens, without their Sep
-	partTok   []int32      // index into utoks
+	// that has the same word folded the same way: about 34,000 tokens for
+	// 174,000 parts) and its separator. Nothing here or in nameInfo holds a
+	// pointer but the few variant keys in alts, so the garbage collector,
+	// which marks the whole index at every cycle, has next to nothing to do
+	// here; nameTokens builds a name's tokens when screening needs them.
+	utoks     []tokRec
+	ttext     string         // the tokens' strings
+	alts      []fold.Variant // the tokens' variant keys
+	partTok   []int32        // index into utoks
 	partSep   []fold.Sep
 	partSimID []int32 // one id per distinct (word, role): equal ids score alike
 	partW     []float32
@@ -55,6 +58,14 @@ type Index struct {
 // entInfo is what screening needs of an entity besides its names, as
 // spans of Index.itext, dobs and nats (no pointers for the collector to
 // mark).
+// tokRec is a distinct fold.Token, without its Sep, as the index keeps it.
+type tokRec struct {
+	raw, key, via, group span // in ttext
+	alts                 span // a run of alts
+	role                 fold.Role
+	common               bool
+}
+
 type entInfo struct {
 	hash span // Entity.Hash
 	dobs span
@@ -119,6 +130,7 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 	}
 	tokID := map[tokKey]int32{}
 	utokID := map[string]int32{}
+	var utoks []fold.Token
 	var toks []fold.Token
 	var ukey []byte
 	var itext textBuilder
@@ -164,11 +176,11 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 				ukey = tokenKey(ukey[:0], &t)
 				uid, ok := utokID[string(ukey)]
 				if !ok {
-					uid = int32(len(ix.utoks))
+					uid = int32(len(utoks))
 					utokID[string(ukey)] = uid
 					u := t
 					u.Sep = 0
-					ix.utoks = append(ix.utoks, u)
+					utoks = append(utoks, u)
 				}
 				ix.partTok = append(ix.partTok, uid)
 			}
@@ -236,8 +248,9 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		ix.gramKeys = append(ix.gramKeys, l...)
 	}
 	ix.keys = newKeySet(keys)
+	ix.setTokens(utoks)
 	for _, ui := range ix.partTok {
-		t := &ix.utoks[ui]
+		t := &utoks[ui]
 		if t.Group != "" && t.Role == fold.RoleName {
 			id := keyID[t.Key]
 			if l := ix.groups[t.Group]; !containsID(l, id) {
@@ -317,12 +330,33 @@ func (ix *Index) setWeights() {
 	}
 }
 
-// nameTokens appends name n's parts to dst as tokens.
+// setTokens keeps the distinct tokens as tokRecs.
+func (ix *Index) setTokens(utoks []fold.Token) {
+	var tb textBuilder
+	ix.utoks = make([]tokRec, len(utoks))
+	for i := range utoks {
+		t := &utoks[i]
+		ix.utoks[i] = tokRec{raw: tb.add(t.Raw), key: tb.add(t.Key), via: tb.add(t.Via), group: tb.add(t.Group),
+			alts: span{uint32(len(ix.alts)), uint32(len(t.Alts))}, role: t.Role, common: t.Common}
+		ix.alts = append(ix.alts, t.Alts...)
+	}
+	ix.ttext = tb.String()
+}
+
+// nameTokens appends name n's parts to dst as tokens. Their strings share
+// the index's text, and their Alts the index's variants: read only.
 func (ix *Index) nameTokens(dst []fold.Token, n *nameInfo) []fold.Token {
 	from, to := n.parts()
+	str := func(sp span) string { return ix.ttext[sp.off : sp.off+sp.n] }
 	for j := from; j < to; j++ {
-		dst = append(dst, ix.utoks[ix.partTok[j]])
-		dst[len(dst)-1].Sep = ix.partSep[j]
+		r := &ix.utoks[ix.partTok[j]]
+		t := fold.Token{Raw: str(r.raw), Key: str(r.key), Via: str(r.via), Group: str(r.group),
+			Role: r.role, Common: r.common, Sep: ix.partSep[j]}
+		if r.alts.n > 0 {
+			end := r.alts.off + r.alts.n
+			t.Alts = ix.alts[r.alts.off:end:end]
+		}
+		dst = append(dst, t)
 	}
 	return dst
 }

@@ -103,7 +103,7 @@ func (ix *Index) WithParams(p Params) *Index {
 	c := &Index{version: ix.version, folder: ix.folder, params: p, listed: ix.listed,
 		ents: ix.ents, itext: ix.itext, dobs: ix.dobs, nats: ix.nats, byID: ix.byID, keys: ix.keys, keyDF: ix.keyDF, keyASCII: ix.keyASCII, postStart: ix.postStart,
 		post: ix.post, grams: ix.grams, gramKeys: ix.gramKeys, groups: ix.groups, logN: ix.logN,
-		utoks: ix.utoks, partTok: ix.partTok, partSep: ix.partSep, partSimID: ix.partSimID}
+		utoks: ix.utoks, ttext: ix.ttext, alts: ix.alts, partTok: ix.partTok, partSep: ix.partSep, partSimID: ix.partSimID}
 	c.names = make([]nameInfo, len(ix.names))
 	copy(c.names, ix.names)
 	c.setWeights()
