@@ -19,9 +19,15 @@ type entityStore struct {
 	types []EntityType
 }
 
-// span is a string of entityStore.text, or a run of entityStore.names or
-// strs.
+// span is a string of a text, or a run of a slice: the index keeps its
+// strings and lists this way, as offsets that the collector need not mark.
 type span struct{ off, n uint32 }
+
+// in is the string sp of text.
+func (sp span) in(text string) string { return text[sp.off : sp.off+sp.n] }
+
+// run is the run sp of s, capped so that appending to it copies.
+func run[T any](s []T, sp span) []T { return s[sp.off : sp.off+sp.n : sp.off+sp.n] }
 
 type entRec struct {
 	list, id                    span
@@ -94,7 +100,7 @@ func newEntityStore(entities []Entity) entityStore {
 	return st
 }
 
-func (st *entityStore) str(sp span) string { return st.text[sp.off : sp.off+sp.n] }
+func (st *entityStore) str(sp span) string { return sp.in(st.text) }
 
 func (st *entityStore) len() int { return len(st.recs) }
 
@@ -115,7 +121,7 @@ func (st *entityStore) entity(i int) Entity {
 	e := Entity{List: st.str(r.list), ID: st.str(r.id), Type: st.types[r.typ]}
 	if r.names.n > 0 {
 		e.Names = make([]Name, r.names.n)
-		for j, n := range st.names[r.names.off : r.names.off+r.names.n] {
+		for j, n := range run(st.names, r.names) {
 			e.Names[j] = Name{Full: st.str(n.full), Kind: n.kind, Original: n.original}
 		}
 	}
@@ -128,7 +134,7 @@ func (st *entityStore) strings(sp span) []string {
 		return nil
 	}
 	out := make([]string, sp.n)
-	for j, s := range st.strs[sp.off : sp.off+sp.n] {
+	for j, s := range run(st.strs, sp) {
 		out[j] = st.str(s)
 	}
 	return out

@@ -52,12 +52,9 @@ type Index struct {
 	groups    map[string][]int32 // given-name group → keys in it
 	logN      float64
 
-	pool sync.Pool // *scratch
+	pool *sync.Pool // *scratch
 }
 
-// entInfo is what screening needs of an entity besides its names, as
-// spans of Index.itext, dobs and nats (no pointers for the collector to
-// mark).
 // tokRec is a distinct fold.Token, without its Sep, as the index keeps it.
 type tokRec struct {
 	raw, key, via, group span // in ttext
@@ -66,6 +63,9 @@ type tokRec struct {
 	common               bool
 }
 
+// entInfo is what screening needs of an entity besides its names, as
+// spans of Index.itext, dobs and nats (no pointers for the collector to
+// mark).
 type entInfo struct {
 	hash span // Entity.Hash
 	dobs span
@@ -268,7 +268,7 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 	slices.SortStableFunc(ix.byID, func(a, b int32) int {
 		return cmp.Or(strings.Compare(ix.listed.list(a), ix.listed.list(b)), strings.Compare(ix.listed.id(a), ix.listed.id(b)))
 	})
-	ix.pool.New = func() any { return ix.newScratch() }
+	ix.pool = &sync.Pool{New: func() any { return ix.newScratch() }}
 	return ix, nil
 }
 
@@ -347,14 +347,12 @@ func (ix *Index) setTokens(utoks []fold.Token) {
 // the index's text, and their Alts the index's variants: read only.
 func (ix *Index) nameTokens(dst []fold.Token, n *nameInfo) []fold.Token {
 	from, to := n.parts()
-	str := func(sp span) string { return ix.ttext[sp.off : sp.off+sp.n] }
 	for j := from; j < to; j++ {
 		r := &ix.utoks[ix.partTok[j]]
-		t := fold.Token{Raw: str(r.raw), Key: str(r.key), Via: str(r.via), Group: str(r.group),
+		t := fold.Token{Raw: r.raw.in(ix.ttext), Key: r.key.in(ix.ttext), Via: r.via.in(ix.ttext), Group: r.group.in(ix.ttext),
 			Role: r.role, Common: r.common, Sep: ix.partSep[j]}
 		if r.alts.n > 0 {
-			end := r.alts.off + r.alts.n
-			t.Alts = ix.alts[r.alts.off:end:end]
+			t.Alts = run(ix.alts, r.alts)
 		}
 		dst = append(dst, t)
 	}

@@ -39,8 +39,7 @@ func (ks *keySet) len() int { return len(ks.spans) }
 
 // key is the key with the given id.
 func (ks *keySet) key(id int32) string {
-	sp := ks.spans[id]
-	return ks.text[sp.off : sp.off+sp.n]
+	return ks.spans[id].in(ks.text)
 }
 
 // id is k's id, if k is a key.

@@ -1,5 +1,10 @@
 package sanctions
 
+import (
+	"slices"
+	"sync"
+)
+
 // Thresholds a caller applies to Match.Score.
 const (
 	// DefaultReviewThreshold marks a possible match: hold for an officer.
@@ -100,15 +105,12 @@ func DefaultParams() Params {
 // WithParams returns a copy of the index that scores with p (the lists and postings are
 // shared). For calibration; the defaults are what the evaluation harness checks.
 func (ix *Index) WithParams(p Params) *Index {
-	c := &Index{version: ix.version, folder: ix.folder, params: p, listed: ix.listed,
-		ents: ix.ents, itext: ix.itext, dobs: ix.dobs, nats: ix.nats, byID: ix.byID, keys: ix.keys, keyDF: ix.keyDF, keyASCII: ix.keyASCII, postStart: ix.postStart,
-		post: ix.post, grams: ix.grams, gramKeys: ix.gramKeys, groups: ix.groups, logN: ix.logN,
-		utoks: ix.utoks, ttext: ix.ttext, alts: ix.alts, partTok: ix.partTok, partSep: ix.partSep, partSimID: ix.partSimID}
-	c.names = make([]nameInfo, len(ix.names))
-	copy(c.names, ix.names)
+	c := *ix
+	c.params = p
+	c.names = slices.Clone(ix.names)
 	c.setWeights()
-	c.pool.New = func() any { return c.newScratch() }
-	return c
+	c.pool = &sync.Pool{New: func() any { return c.newScratch() }}
+	return &c
 }
 
 // Params are the scoring parameters in use.

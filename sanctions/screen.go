@@ -183,7 +183,7 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		out = append(out, Match{
 			List: ix.listed.list(e), EntryID: ix.listed.id(e), Name: ix.listed.str(ix.listed.name(e, ni.name).full), Query: q.Name,
 			Score: math.Round(sc*1000) / 1000, Via: explain(toks, cs.toks, &al),
-			EntryHash: ix.istr(ix.ents[e].hash),
+			EntryHash: ix.ents[e].hash.in(ix.itext),
 		})
 	}
 	s.entSeen = s.entSeen[:0]
@@ -268,8 +268,7 @@ func (ix *Index) fuzzyKeys(s *scratch, k string, factor float64, consider func(i
 	touched := s.gramTouch[:0]
 	eachGram(k, func(g uint32) {
 		ng++
-		sp := ix.grams[g]
-		for _, id := range ix.gramKeys[sp.off : sp.off+sp.n] {
+		for _, id := range run(ix.gramKeys, ix.grams[g]) {
 			if s.keyHits[id] == 0 {
 				touched = append(touched, id)
 			}
@@ -378,8 +377,8 @@ func (ix *Index) adjust(e *entInfo, qd queryDate, qdOK bool, qnat string) float6
 	if qdOK && e.dobs.n > 0 {
 		best := math.MaxInt
 		exact := false
-		for _, r := range ix.dobs[e.dobs.off : e.dobs.off+e.dobs.n] {
-			if qd.exact != "" && ix.istr(r.exact) == qd.exact {
+		for _, r := range run(ix.dobs, e.dobs) {
+			if qd.exact != "" && r.exact.in(ix.itext) == qd.exact {
 				exact = true
 			}
 			var d int
@@ -401,7 +400,7 @@ func (ix *Index) adjust(e *entInfo, qd queryDate, qdOK bool, qnat string) float6
 		}
 	}
 	if qnat != "" && e.nats.n > 0 {
-		if slices.ContainsFunc(ix.nats[e.nats.off:e.nats.off+e.nats.n], func(c span) bool { return ix.istr(c) == qnat }) {
+		if slices.ContainsFunc(run(ix.nats, e.nats), func(c span) bool { return c.in(ix.itext) == qnat }) {
 			adj += p.NationalityBonus
 		} else {
 			adj -= p.NationalityPenalty
@@ -409,6 +408,3 @@ func (ix *Index) adjust(e *entInfo, qd queryDate, qdOK bool, qnat string) float6
 	}
 	return adj
 }
-
-// istr is a string of the index's own text.
-func (ix *Index) istr(sp span) string { return ix.itext[sp.off : sp.off+sp.n] }
