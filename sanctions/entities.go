@@ -1,6 +1,7 @@
 package sanctions
 
 import (
+	"fmt"
 	"math"
 	"strings"
 )
@@ -66,7 +67,7 @@ func (t *textBuilder) add(s string) span {
 
 func (t *textBuilder) String() string { return t.b.String() }
 
-func newEntityStore(entities []Entity) entityStore {
+func newEntityStore(entities []Entity) (entityStore, error) {
 	var (
 		st    entityStore
 		text  textBuilder
@@ -84,6 +85,9 @@ func newEntityStore(entities []Entity) entityStore {
 		e := &entities[i]
 		t, ok := types[e.Type]
 		if !ok {
+			if len(st.types) > math.MaxUint8 {
+				return entityStore{}, fmt.Errorf("more than %d entity types (%s %s is of type %q)", math.MaxUint8+1, e.List, e.ID, e.Type)
+			}
 			t = uint8(len(st.types))
 			types[e.Type] = t
 			st.types = append(st.types, e.Type)
@@ -97,7 +101,7 @@ func newEntityStore(entities []Entity) entityStore {
 		st.recs[i] = r
 	}
 	st.text = text.String()
-	return st
+	return st, nil
 }
 
 func (st *entityStore) str(sp span) string { return sp.in(st.text) }

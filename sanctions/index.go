@@ -260,7 +260,9 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 	}
 	ix.setWeights()
 	ix.itext = itext.String()
-	ix.listed = newEntityStore(entities)
+	if ix.listed, err = newEntityStore(entities); err != nil {
+		return nil, fmt.Errorf("index entities: %w", err)
+	}
 	ix.byID = make([]int32, len(entities))
 	for i := range ix.byID {
 		ix.byID[i] = int32(i)

@@ -416,3 +416,17 @@ func TestEntitiesRoundTrip(t *testing.T) {
 		t.Error("the shipped lists' entities changed on a second trip through an index")
 	}
 }
+
+func TestTooManyEntityTypes(t *testing.T) {
+	es := make([]sanctions.Entity, 300)
+	for i := range es {
+		es[i] = sanctions.Entity{List: sanctions.ListCSL, ID: fmt.Sprint(i), Type: sanctions.EntityType(fmt.Sprintf("type %d", i)),
+			Names: []sanctions.Name{{Full: "Some Name", Kind: sanctions.NamePrimary}}}
+	}
+	if _, err := sanctions.NewIndex(es, "test"); err == nil || !strings.Contains(err.Error(), "entity types") {
+		t.Errorf("NewIndex with 300 entity types: %v, want an error about entity types", err)
+	}
+	if _, err := sanctions.NewIndex(es[:256], "test"); err != nil {
+		t.Errorf("NewIndex with 256 entity types: %v", err)
+	}
+}
