@@ -20,9 +20,9 @@ type Index struct {
 	params  Params
 	listed  entityStore
 	ents    []entInfo
-	itext   string   // the strings of ents, dobs and nats
+	text    string   // the strings of ents, dobs, nats and utoks
 	dobs    []dobRec // dates of birth: entity e's are ents[e].dobs
-	nats    []span   // nationalities (ISO alpha-2) in itext: entity e's are ents[e].nats
+	nats    []span   // nationalities (ISO alpha-2) in text: entity e's are ents[e].nats
 	names   []nameInfo
 	byID    []int32 // entity numbers in order of list and id, for Entity
 
@@ -34,7 +34,6 @@ type Index struct {
 	// which marks the whole index at every cycle, has next to nothing to do
 	// here; nameTokens builds a name's tokens when screening needs them.
 	utoks     []tokRec
-	ttext     string         // the tokens' strings
 	alts      []fold.Variant // the tokens' variant keys
 	partTok   []int32        // index into utoks
 	partSep   []fold.Sep
@@ -57,14 +56,14 @@ type Index struct {
 
 // tokRec is a distinct fold.Token, without its Sep, as the index keeps it.
 type tokRec struct {
-	raw, key, via, group span // in ttext
+	raw, key, via, group span // in Index.text
 	alts                 span // a run of alts
 	role                 fold.Role
 	common               bool
 }
 
 // entInfo is what screening needs of an entity besides its names, as
-// spans of Index.itext, dobs and nats (no pointers for the collector to
+// spans of Index.text, dobs and nats (no pointers for the collector to
 // mark).
 type entInfo struct {
 	hash span // Entity.Hash
@@ -75,7 +74,7 @@ type entInfo struct {
 // dobRec is a dateRange as the index keeps it.
 type dobRec struct {
 	from, to int32 // years
-	exact    span  // "YYYY-MM-DD" in itext when the list gives a full date
+	exact    span  // "YYYY-MM-DD" in Index.text when the list gives a full date
 }
 
 type nameInfo struct {
@@ -133,28 +132,28 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 	var utoks []fold.Token
 	var toks []fold.Token
 	var ukey []byte
-	var itext textBuilder
+	var text textBuilder
 	var nats []string
 	for ei := range entities {
 		e := &entities[ei]
 		info := &ix.ents[ei]
-		info.hash = itext.add(e.Hash())
+		info.hash = text.add(e.Hash())
 		info.dobs.off = uint32(len(ix.dobs))
 		for _, d := range e.DOBs {
 			if r, ok := parseDate(d); ok {
-				ix.dobs = append(ix.dobs, dobRec{from: int32(r.from), to: int32(r.to), exact: itext.add(r.exact)})
+				ix.dobs = append(ix.dobs, dobRec{from: int32(r.from), to: int32(r.to), exact: text.add(r.exact)})
 			}
 		}
 		info.dobs.n = uint32(len(ix.dobs)) - info.dobs.off
 		nats = nats[:0]
 		for _, n := range e.Nationalities {
-			if c := f.Country(n); c != "" && !contains(nats, c) {
+			if c := f.Country(n); c != "" && !slices.Contains(nats, c) {
 				nats = append(nats, c)
 			}
 		}
 		info.nats = span{uint32(len(ix.nats)), uint32(len(nats))}
 		for _, c := range nats {
-			ix.nats = append(ix.nats, itext.add(c))
+			ix.nats = append(ix.nats, text.add(c))
 		}
 		for ni, n := range e.Names {
 			toks = f.Tokens(toks[:0], n.Full)
@@ -162,9 +161,8 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 				continue
 			}
 			id := int32(len(ix.names))
-			nt := toks
 			off := int32(len(ix.partTok))
-			for _, t := range nt {
+			for _, t := range toks {
 				k := tokKey{t.Raw, t.Role}
 				sid, ok := tokID[k]
 				if !ok {
@@ -185,15 +183,15 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 				ix.partTok = append(ix.partTok, uid)
 			}
 			var edges uint16
-			if e.Type == TypeIndividual || e.Type == TypeUnknown && !hasRole(nt, fold.RoleLegal) {
-				edges = edgeMask(nt)
+			if e.Type == TypeIndividual || e.Type == TypeUnknown && !hasRole(toks, fold.RoleLegal) {
+				edges = edgeMask(toks)
 			}
-			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), off: off, n: int32(len(nt)), edges: edges})
+			ix.names = append(ix.names, nameInfo{entity: int32(ei), name: int32(ni), off: off, n: int32(len(toks)), edges: edges})
 			var seen [24]int32
 			ns := 0
-			for _, t := range nt {
+			for _, t := range toks {
 				k := addKey(t.Key)
-				if ns < len(seen) && !containsID(seen[:ns], k) {
+				if ns < len(seen) && !slices.Contains(seen[:ns], k) {
 					df[k]++
 					seen[ns] = k
 					ns++
@@ -248,18 +246,18 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 		ix.gramKeys = append(ix.gramKeys, l...)
 	}
 	ix.keys = newKeySet(keys)
-	ix.setTokens(utoks)
+	ix.setTokens(&text, utoks)
+	ix.text = text.String()
 	for _, ui := range ix.partTok {
 		t := &utoks[ui]
 		if t.Group != "" && t.Role == fold.RoleName {
 			id := keyID[t.Key]
-			if l := ix.groups[t.Group]; !containsID(l, id) {
+			if l := ix.groups[t.Group]; !slices.Contains(l, id) {
 				ix.groups[t.Group] = append(l, id)
 			}
 		}
 	}
 	ix.setWeights()
-	ix.itext = itext.String()
 	if ix.listed, err = newEntityStore(entities); err != nil {
 		return nil, fmt.Errorf("index entities: %w", err)
 	}
@@ -272,24 +270,6 @@ func NewIndex(entities []Entity, version string) (*Index, error) {
 	})
 	ix.pool = &sync.Pool{New: func() any { return ix.newScratch() }}
 	return ix, nil
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func containsID(l []int32, id int32) bool {
-	for _, x := range l {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // eachGram calls fn with every trigram of "^key$" packed into a uint32 (bytes, so a
@@ -332,9 +312,8 @@ func (ix *Index) setWeights() {
 	}
 }
 
-// setTokens keeps the distinct tokens as tokRecs.
-func (ix *Index) setTokens(utoks []fold.Token) {
-	var tb textBuilder
+// setTokens keeps the distinct tokens as tokRecs, their strings in tb.
+func (ix *Index) setTokens(tb *textBuilder, utoks []fold.Token) {
 	ix.utoks = make([]tokRec, len(utoks))
 	for i := range utoks {
 		t := &utoks[i]
@@ -342,7 +321,6 @@ func (ix *Index) setTokens(utoks []fold.Token) {
 			alts: span{uint32(len(ix.alts)), uint32(len(t.Alts))}, role: t.Role, common: t.Common}
 		ix.alts = append(ix.alts, t.Alts...)
 	}
-	ix.ttext = tb.String()
 }
 
 // nameTokens appends name n's parts to dst as tokens. Their strings share
@@ -351,7 +329,7 @@ func (ix *Index) nameTokens(dst []fold.Token, n *nameInfo) []fold.Token {
 	from, to := n.parts()
 	for j := from; j < to; j++ {
 		r := &ix.utoks[ix.partTok[j]]
-		t := fold.Token{Raw: r.raw.in(ix.ttext), Key: r.key.in(ix.ttext), Via: r.via.in(ix.ttext), Group: r.group.in(ix.ttext),
+		t := fold.Token{Raw: r.raw.in(ix.text), Key: r.key.in(ix.text), Via: r.via.in(ix.text), Group: r.group.in(ix.text),
 			Role: r.role, Common: r.common, Sep: ix.partSep[j]}
 		if r.alts.n > 0 {
 			t.Alts = run(ix.alts, r.alts)

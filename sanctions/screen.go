@@ -183,7 +183,7 @@ func (ix *Index) ScreenAt(q Query, min float64) []Match {
 		out = append(out, Match{
 			List: ix.listed.list(e), EntryID: ix.listed.id(e), Name: ix.listed.str(ix.listed.name(e, ni.name).full), Query: q.Name,
 			Score: math.Round(sc*1000) / 1000, Via: explain(toks, cs.toks, &al),
-			EntryHash: ix.ents[e].hash.in(ix.itext),
+			EntryHash: ix.ents[e].hash.in(ix.text),
 		})
 	}
 	s.entSeen = s.entSeen[:0]
@@ -378,7 +378,7 @@ func (ix *Index) adjust(e *entInfo, qd queryDate, qdOK bool, qnat string) float6
 		best := math.MaxInt
 		exact := false
 		for _, r := range run(ix.dobs, e.dobs) {
-			if qd.exact != "" && r.exact.in(ix.itext) == qd.exact {
+			if qd.exact != "" && r.exact.in(ix.text) == qd.exact {
 				exact = true
 			}
 			var d int
@@ -400,7 +400,7 @@ func (ix *Index) adjust(e *entInfo, qd queryDate, qdOK bool, qnat string) float6
 		}
 	}
 	if qnat != "" && e.nats.n > 0 {
-		if slices.ContainsFunc(run(ix.nats, e.nats), func(c span) bool { return c.in(ix.itext) == qnat }) {
+		if slices.ContainsFunc(run(ix.nats, e.nats), func(c span) bool { return c.in(ix.text) == qnat }) {
 			adj += p.NationalityBonus
 		} else {
 			adj -= p.NationalityPenalty
