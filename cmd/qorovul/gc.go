@@ -10,9 +10,9 @@ import (
 // The collector keeps Go's default target (GOGC=100) unless GOGC is set.
 // A higher one (400 from 57366de to 49a4afa) made the collector run four
 // times less often and looked better on runs of a fresh process, but in
-// the steady state it doubled BenchmarkPreauth's p99 (12-18 ms at 100,
-// 24-46 ms at 400, BENCHMARKS.md): each of its rarer cycles frees and
-// touches several hundred megabytes at once.
+// the steady state it doubled BenchmarkPreauth's p99 (11.8-14.5 ms at 100,
+// 30.9-34.3 ms at 400 in one sweep, BENCHMARKS.md): each of its rarer
+// cycles frees and touches several hundred megabytes at once.
 
 // memoryLimitShare is the share of a container's memory limit that the
 // heap may take before the collector runs regardless of its target.
@@ -39,9 +39,10 @@ type gcSettings struct {
 func setMemoryLimit(getenv env, readFile func(string) ([]byte, error)) (gcSettings, func()) {
 	s := gcSettings{Percent: 100}
 	if v := getenv("GOGC"); v != "" {
-		// What the runtime made of it: "off", a number, or else 100.
+		// What the runtime made of it: "off" or a negative number is off,
+		// another number is the target, anything else is 100.
 		if n, err := strconv.Atoi(v); err == nil {
-			s.Percent = n
+			s.Percent = max(n, -1)
 		} else if v == "off" {
 			s.Percent = -1
 		}

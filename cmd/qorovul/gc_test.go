@@ -48,7 +48,7 @@ func TestSetMemoryLimit(t *testing.T) {
 	restore()
 	untouched("restore")
 
-	for v, want := range map[string]int{"50": 50, "400": 400, "off": -1, "lots": 100} {
+	for v, want := range map[string]int{"50": 50, "400": 400, "off": -1, "-5": -1, "lots": 100} {
 		got, restore := setMemoryLimit(envOf(map[string]string{"GOGC": v}), files(nil))
 		if got.Percent != want {
 			t.Errorf("GOGC=%s: reported %d, want %d", v, got.Percent, want)
