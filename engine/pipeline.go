@@ -31,6 +31,18 @@ type Observer interface {
 	Committed(events int, took time.Duration)
 }
 
+// StageObserver is an Observer that also learns where each new decision's
+// time in the pipeline went: queued (from Submit to the start of its
+// scoring: the sequencer and the scorers' queue, where a saturated CPU
+// shows), scoring (screening and Rego), and waiting (from scored to the
+// start of its batch's commit). The batch's commit itself is Committed's
+// took. The pipeline calls Staged from its committer, once per decision
+// made (not for duplicates, status changes or actions), after the commit.
+type StageObserver interface {
+	Observer
+	Staged(queued, scoring, waiting time.Duration)
+}
+
 type nopObserver struct{}
 
 func (nopObserver) Decided(string, bool)         {}
@@ -70,6 +82,7 @@ type Pipeline struct {
 	store   *Store
 	windows *Windows
 	obs     Observer
+	stages  StageObserver // obs, if it is one
 
 	in      chan *item
 	scoreq  chan *item
@@ -105,6 +118,9 @@ type item struct {
 	dec        Decision
 	decJSON    []byte
 	dup        bool
+	// When the item was submitted, and when its scoring began and ended
+	// (monotonic clock readings, for StageObserver).
+	submitted, scoreStart, scoreEnd time.Time
 	// status is the transaction's status once this item is committed.
 	status string
 	// change is set when the item records a status change of a
@@ -184,6 +200,7 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 		commitq: make(chan *item, cfg.QueueSize),
 		pending: make(map[string]*item),
 	}
+	p.stages, _ = cfg.Observer.(StageObserver)
 	start := time.Now()
 	n, err := cfg.Store.LoadWindows(p.windows)
 	if err != nil {
@@ -271,6 +288,9 @@ func (p *Pipeline) Record(ctx context.Context, a Action) error {
 
 // wait enqueues it and waits for its result.
 func (p *Pipeline) wait(ctx context.Context, it *item) (Result, error) {
+	if p.stages != nil {
+		it.submitted = time.Now()
+	}
 	if err := p.enqueue(ctx, it); err != nil {
 		return Result{}, err
 	}
@@ -440,12 +460,18 @@ func (p *Pipeline) score() {
 	defer p.done.Done()
 	ctx := context.Background()
 	for it := range p.scoreq {
+		if p.stages != nil {
+			it.scoreStart = time.Now()
+		}
 		it.dec = p.cfg.Scorer.score(ctx, &it.ev, &it.feat, it.decisionID)
 		b, err := it.dec.AppendJSON(make([]byte, 0, 1024))
 		if err != nil {
 			it.err = fmt.Errorf("encode decision: %w", err)
 		}
 		it.decJSON = b
+		if p.stages != nil {
+			it.scoreEnd = time.Now()
+		}
 		close(it.scored)
 		// Receiving the next item from a non-empty queue is no scheduling
 		// point, so without this a scorer would keep its P for a whole
@@ -527,6 +553,13 @@ func (p *Pipeline) commitBatch(batch []*item) {
 	} else {
 		p.publishSnapshot()
 		p.obs.Committed(len(batch), time.Since(start))
+		if p.stages != nil {
+			for _, it := range batch {
+				if !it.scoreEnd.IsZero() {
+					p.stages.Staged(it.scoreStart.Sub(it.submitted), it.scoreEnd.Sub(it.scoreStart), start.Sub(it.scoreEnd))
+				}
+			}
+		}
 	}
 	// Once an id leaves pending no follower can join it, so the followers
 	// lists are read safely below.

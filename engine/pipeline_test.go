@@ -295,6 +295,70 @@ func (b *batchSizes) Committed(events int, _ time.Duration) {
 	}
 }
 
+// stageTimes is a StageObserver that sums what it is told.
+type stageTimes struct {
+	mu                       sync.Mutex
+	n                        int
+	queued, scoring, waiting time.Duration
+	negative                 bool
+}
+
+func (*stageTimes) Decided(string, bool)         {}
+func (*stageTimes) Committed(int, time.Duration) {}
+func (s *stageTimes) Staged(queued, scoring, waiting time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	s.queued += queued
+	s.scoring += scoring
+	s.waiting += waiting
+	s.negative = s.negative || queued < 0 || scoring < 0 || waiting < 0
+}
+
+// TestPipelineStages: a StageObserver hears of every new decision once,
+// not of retries, and the stages fit inside the callers' waits.
+func TestPipelineStages(t *testing.T) {
+	clock := fixedClock{t0}
+	store, err := engine.OpenStore(t.TempDir(), engine.StoreOptions{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	pol, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := new(stageTimes)
+	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock, Observer: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	const n = 200
+	var wg sync.WaitGroup
+	var waited atomic.Int64
+	for i := range n + n/4 {
+		wg.Go(func() {
+			id := i % n // the last quarter are retries
+			start := time.Now()
+			MustSubmit(t, p, recharge(fmt.Sprint("st_", id), fmt.Sprint("usr_", id%10), fmt.Sprintf("+99890%07d", id), t0.Add(time.Duration(id)*time.Second), "1.00"))
+			waited.Add(int64(time.Since(start)))
+		})
+	}
+	wg.Wait()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.n != n {
+		t.Fatalf("%d decisions staged, want %d", st.n, n)
+	}
+	if st.negative || st.scoring <= 0 {
+		t.Fatalf("stages: queued %v, scoring %v, waiting %v (a negative one: %v)", st.queued, st.scoring, st.waiting, st.negative)
+	}
+	if sum := st.queued + st.scoring + st.waiting; sum > time.Duration(waited.Load()) {
+		t.Fatalf("the stages add up to %v, more than the callers waited in all (%v)", sum, time.Duration(waited.Load()))
+	}
+}
+
 // TestPipelineGroupCommitGrowsWithBacklog: with a deep queue (a stream
 // backlog) batches grow past MinBatch towards MaxBatch, so that a sync is
 // shared by many events; every event is still decided and audited once.

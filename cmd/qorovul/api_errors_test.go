@@ -145,8 +145,18 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 func TestMetricsAndHealth(t *testing.T) {
 	a := MustOpenApp(t, "")
 	a.MustPreauth(testEvent("m_1", "usr_m", "+998901234567", 0, "1.00"))
+	a.MustPreauth(testEvent("m_2", "usr_m", "+998901234567", 1, "1.00"))
+	a.MustPreauth(testEvent("m_1", "usr_m", "+998901234567", 0, "1.00")) // a retry: no stages
 	status, b, _ := a.Do(http.MethodGet, "/metrics", "", "", nil)
-	for _, want := range []string{`qorovul_decisions_total{duplicate="false",outcome="allow"} 1`, "qorovul_commit_batch_events_count", `qorovul_http_requests_total{route="/v1/preauth",status="200"} 1`} {
+	for _, want := range []string{
+		`qorovul_decisions_total{duplicate="false",outcome="allow"} 2`,
+		`qorovul_decisions_total{duplicate="true",outcome="allow"} 1`,
+		"qorovul_commit_batch_events_count",
+		`qorovul_http_requests_total{route="/v1/preauth",status="200"} 3`,
+		`qorovul_pipeline_stage_seconds_count{stage="queued"} 2`,
+		`qorovul_pipeline_stage_seconds_count{stage="scoring"} 2`,
+		`qorovul_pipeline_stage_seconds_count{stage="waiting"} 2`,
+	} {
 		if status != 200 || !strings.Contains(string(b), want) {
 			t.Fatalf("metrics lack %q:\n%.2000s", want, b)
 		}

@@ -20,16 +20,21 @@ import (
 )
 
 // The load driver of BENCHMARKS.md: 64 concurrent callers, each on its own
-// keep-alive connection, post recharges for 5,000 payers to a real instance
-// (Badger with synced commits in a temporary directory, the shipped policy
-// and lists) over loopback. It reports events/s, the p50/p99 latency of a
-// call, the CPU time of the whole process (server and driver) per call and
-// the events per commit. The garbage collector is configured as serve
+// keep-alive connection, post recharges for loadPayers payers to a real
+// instance (Badger with synced commits in a temporary directory, the shipped
+// policy and lists) over loopback. It reports events/s, the p50/p99 latency
+// of a call, the CPU time of the whole process (server and driver) per
+// call, the events per commit and, from the instance's metrics, the mean
+// time of an event in each stage of the pipeline (queued-ms, scoring-ms,
+// waiting-ms) and of a commit (commit-ms); the rest of a call's latency is
+// HTTP, and waiting for a core to read the request and the response. The garbage collector is configured as serve
 // configures it (Go's default target, or GOGC if set; in a container, a
 // soft memory limit).
 //
-// The driver shares the machine's cores with the server it measures, so it
-// is kept cheap, as wrk-style drivers are: request bytes are built before
+// The driver shares the machine's cores with the server it measures, in
+// its process (a driver in a process of its own was tried: the two then
+// take turns on the cores through the kernel's scheduler, and the same load
+// ran 15-20% slower with no better tail, BENCHMARKS.md), so it is kept cheap, as wrk-style drivers are: request bytes are built before
 // the clock starts, each is written in one call, and responses are read
 // with a minimal HTTP/1.1 parser (status line, Content-Length, body).
 //
@@ -119,7 +124,7 @@ func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 	}
 
 	lat := benchmeter.NewLatencies(callers, b.N)
-	commits0 := commitCount(b, app)
+	times0 := readPipelineTimes(b, app)
 	b.ReportAllocs()
 	b.ResetTimer()
 	m := benchmeter.Start(b)
@@ -130,9 +135,7 @@ func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 		b.Fatal(err)
 	}
 	lat.Report(b)
-	if n := commitCount(b, app) - commits0; n > 0 {
-		b.ReportMetric(float64(b.N)/n, "events/commit")
-	}
+	readPipelineTimes(b, app).report(b, times0, b.N)
 }
 
 // warmUp sends requests (request(0), request(1), ...) from all the
@@ -161,19 +164,48 @@ func gcCycles() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// commitCount is how many batches the instance has committed, from its
-// Prometheus metrics.
-func commitCount(b *testing.B, app *App) float64 {
+// pipelineTimes is what the instance's Prometheus metrics say of its
+// pipeline so far: batches committed and the time their commits took, and
+// per stage of a decision (queued, scoring, waiting) how many and how long.
+type pipelineTimes struct {
+	commits, commitTime float64
+	stages, stageTime   map[string]float64
+}
+
+func readPipelineTimes(b *testing.B, app *App) pipelineTimes {
 	mfs, err := app.Metrics.Registry().Gather()
 	if err != nil {
 		b.Fatal(err)
 	}
+	t := pipelineTimes{stages: map[string]float64{}, stageTime: map[string]float64{}}
 	for _, mf := range mfs {
-		if mf.GetName() == "qorovul_commit_batch_events" {
-			return float64(mf.GetMetric()[0].GetHistogram().GetSampleCount())
+		switch mf.GetName() {
+		case "qorovul_commit_duration_seconds":
+			h := mf.GetMetric()[0].GetHistogram()
+			t.commits, t.commitTime = float64(h.GetSampleCount()), h.GetSampleSum()
+		case "qorovul_pipeline_stage_seconds":
+			for _, m := range mf.GetMetric() {
+				stage := m.GetLabel()[0].GetValue()
+				t.stages[stage], t.stageTime[stage] = float64(m.GetHistogram().GetSampleCount()), m.GetHistogram().GetSampleSum()
+			}
 		}
 	}
-	return 0
+	return t
+}
+
+// report reports, since before, the events per commit and the mean time
+// of an event in each stage of the pipeline ("queued-ms", "scoring-ms",
+// "waiting-ms") and of a commit ("commit-ms"): where the latency went.
+func (t pipelineTimes) report(b *testing.B, before pipelineTimes, events int) {
+	if n := t.commits - before.commits; n > 0 {
+		b.ReportMetric(float64(events)/n, "events/commit")
+		b.ReportMetric(1000*(t.commitTime-before.commitTime)/n, "commit-ms")
+	}
+	for _, stage := range []string{"queued", "scoring", "waiting"} {
+		if n := t.stages[stage] - before.stages[stage]; n > 0 {
+			b.ReportMetric(1000*(t.stageTime[stage]-before.stageTime[stage])/n, stage+"-ms")
+		}
+	}
 }
 
 func preauthRequest(token string, body []byte) []byte {

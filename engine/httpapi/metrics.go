@@ -21,9 +21,12 @@ type Metrics struct {
 	decisions  *prometheus.CounterVec
 	batchSize  prometheus.Histogram
 	commitTime prometheus.Histogram
+	// The pipeline's stages, by label (engine.StageObserver).
+	stages                   *prometheus.HistogramVec
+	queued, scoring, waiting prometheus.Observer
 }
 
-var _ engine.Observer = (*Metrics)(nil)
+var _ engine.StageObserver = (*Metrics)(nil)
 
 // NewMetrics registers the metrics in a new registry.
 func NewMetrics() *Metrics {
@@ -47,8 +50,16 @@ func NewMetrics() *Metrics {
 			Name: "qorovul_commit_duration_seconds", Help: "Time to write and sync one batch.",
 			Buckets: []float64{.0002, .0005, .001, .002, .005, .01, .02, .05, .1, .5},
 		}),
+		stages: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "qorovul_pipeline_stage_seconds",
+			Help:    "Time a new decision spent in each stage of the pipeline: queued (from submission to the start of scoring), scoring (screening and Rego) and waiting (from scored to the start of its batch's commit).",
+			Buckets: []float64{.0001, .0002, .0005, .001, .002, .005, .01, .02, .05, .1, .5},
+		}, []string{"stage"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.batchSize, m.commitTime,
+	m.queued = m.stages.WithLabelValues("queued")
+	m.scoring = m.stages.WithLabelValues("scoring")
+	m.waiting = m.stages.WithLabelValues("waiting")
+	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.batchSize, m.commitTime, m.stages,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -70,6 +81,13 @@ func (m *Metrics) Decided(outcome string, duplicate bool) {
 func (m *Metrics) Committed(events int, took time.Duration) {
 	m.batchSize.Observe(float64(events))
 	m.commitTime.Observe(took.Seconds())
+}
+
+// Staged observes where one new decision's time in the pipeline went.
+func (m *Metrics) Staged(queued, scoring, waiting time.Duration) {
+	m.queued.Observe(queued.Seconds())
+	m.scoring.Observe(scoring.Seconds())
+	m.waiting.Observe(waiting.Seconds())
 }
 
 type statusWriter struct {
