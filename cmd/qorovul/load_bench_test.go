@@ -27,16 +27,17 @@ import (
 // call, the events per commit and, from the instance's metrics, the mean
 // time of an event in each stage of the pipeline (queued-ms, scoring-ms,
 // waiting-ms) and of a commit (commit-ms); the rest of a call's latency is
-// HTTP, and waiting for a core to read the request and the response. The garbage collector is configured as serve
-// configures it (Go's default target, or GOGC if set; in a container, a
-// soft memory limit).
+// HTTP, and waiting for a core to read the request and the response. The
+// garbage collector is configured as serve configures it (Go's default
+// target, or GOGC if set; in a container, a soft memory limit).
 //
 // The driver shares the machine's cores with the server it measures, in
-// its process (a driver in a process of its own was tried: the two then
+// its process. (A driver in a process of its own was tried: the two then
 // take turns on the cores through the kernel's scheduler, and the same load
-// ran 15-20% slower with no better tail, BENCHMARKS.md), so it is kept cheap, as wrk-style drivers are: request bytes are built before
-// the clock starts, each is written in one call, and responses are read
-// with a minimal HTTP/1.1 parser (status line, Content-Length, body).
+// ran 15-20% slower with no better tail; BENCHMARKS.md.) So it is kept
+// cheap, as wrk-style drivers are: request bytes are built before the
+// clock starts, each is written in one call, and responses are read with a
+// minimal HTTP/1.1 parser (status line, Content-Length, body).
 //
 // The clock starts once the server is in its steady state: the same 64
 // callers first send warm-up traffic until the collector has finished two
