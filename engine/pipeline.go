@@ -37,7 +37,8 @@ type Observer interface {
 // shows), scoring (screening and Rego), and waiting (from scored to the
 // start of its batch's commit). The batch's commit itself is Committed's
 // took. The pipeline calls Staged from its committer, once per decision
-// made (not for duplicates, status changes or actions), after the commit.
+// made (not for duplicates, status changes or actions), after the commit,
+// beside Decided.
 type StageObserver interface {
 	Observer
 	Staged(queued, scoring, waiting time.Duration)
@@ -553,13 +554,6 @@ func (p *Pipeline) commitBatch(batch []*item) {
 	} else {
 		p.publishSnapshot()
 		p.obs.Committed(len(batch), time.Since(start))
-		if p.stages != nil {
-			for _, it := range batch {
-				if !it.scoreEnd.IsZero() {
-					p.stages.Staged(it.scoreStart.Sub(it.submitted), it.scoreEnd.Sub(it.scoreStart), start.Sub(it.scoreEnd))
-				}
-			}
-		}
 	}
 	// Once an id leaves pending no follower can join it, so the followers
 	// lists are read safely below.
@@ -580,6 +574,9 @@ func (p *Pipeline) commitBatch(batch []*item) {
 		}
 		if err == nil {
 			p.obs.Decided(it.dec.Outcome, it.dup)
+			if p.stages != nil && !it.scoreEnd.IsZero() { // a new decision
+				p.stages.Staged(it.scoreStart.Sub(it.submitted), it.scoreEnd.Sub(it.scoreStart), start.Sub(it.scoreEnd))
+			}
 		}
 		for _, f := range it.followers {
 			f.dec, f.decJSON, f.dup = it.dec, it.decJSON, true

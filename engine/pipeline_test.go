@@ -29,6 +29,18 @@ func MustOpenPipeline(t testing.TB, dir string) (*engine.Pipeline, *engine.Store
 // clock is the tests' fixed clock).
 func MustOpenPipelineWith(t testing.TB, dir string, o engine.StoreOptions) (*engine.Pipeline, *engine.Store) {
 	t.Helper()
+	return mustOpenPipeline(t, dir, o, engine.PipelineConfig{})
+}
+
+// MustOpenPipelineConfig is MustOpenPipeline with the pipeline's settings
+// (an observer, batch sizes); its store, scorer and clock are filled in.
+func MustOpenPipelineConfig(t testing.TB, dir string, cfg engine.PipelineConfig) (*engine.Pipeline, *engine.Store) {
+	t.Helper()
+	return mustOpenPipeline(t, dir, engine.StoreOptions{}, cfg)
+}
+
+func mustOpenPipeline(t testing.TB, dir string, o engine.StoreOptions, cfg engine.PipelineConfig) (*engine.Pipeline, *engine.Store) {
+	t.Helper()
 	clock := fixedClock{t0}
 	o.Clock = clock
 	store, err := engine.OpenStore(dir, o)
@@ -37,10 +49,13 @@ func MustOpenPipelineWith(t testing.TB, dir string, o engine.StoreOptions) (*eng
 	}
 	pol, err := rules.Default()
 	if err != nil {
+		store.Close()
 		t.Fatal(err)
 	}
-	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock})
+	cfg.Store, cfg.Scorer, cfg.Clock = store, &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, clock
+	p, err := engine.NewPipeline(cfg)
 	if err != nil {
+		store.Close()
 		t.Fatal(err)
 	}
 	var once sync.Once
@@ -318,22 +333,8 @@ func (s *stageTimes) Staged(queued, scoring, waiting time.Duration) {
 // TestPipelineStages: a StageObserver hears of every new decision once,
 // not of retries, and the stages fit inside the callers' waits.
 func TestPipelineStages(t *testing.T) {
-	clock := fixedClock{t0}
-	store, err := engine.OpenStore(t.TempDir(), engine.StoreOptions{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	pol, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	st := new(stageTimes)
-	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock, Observer: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p, _ := MustOpenPipelineConfig(t, t.TempDir(), engine.PipelineConfig{Observer: st})
 	const n = 200
 	var wg sync.WaitGroup
 	var waited atomic.Int64
@@ -363,23 +364,8 @@ func TestPipelineStages(t *testing.T) {
 // backlog) batches grow past MinBatch towards MaxBatch, so that a sync is
 // shared by many events; every event is still decided and audited once.
 func TestPipelineGroupCommitGrowsWithBacklog(t *testing.T) {
-	clock := fixedClock{t0}
-	store, err := engine.OpenStore(t.TempDir(), engine.StoreOptions{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	sizes := new(batchSizes)
-	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard},
-		Clock: clock, Observer: sizes, MinBatch: 8, MaxBatch: 256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	defer p.Close()
+	p, store := MustOpenPipelineConfig(t, t.TempDir(), engine.PipelineConfig{Observer: sizes, MinBatch: 8, MaxBatch: 256})
 	const n = 2000
 	var wg sync.WaitGroup
 	for i := range n {
