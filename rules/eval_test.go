@@ -149,6 +149,31 @@ func TestEval(t *testing.T) {
 			outcome: rules.OutcomeAllow,
 		},
 		{
+			name: "OperatorTajikistanMismatch",
+			in: input(func(in *rules.Input) {
+				in.Event.MSISDN, in.Event.DestinationCountry, in.Event.DestinationOperator = "+992931234567", "TJ", "megafon"
+			}),
+			outcome: rules.OutcomeReview, score: 10,
+			codes:   []string{"operator_prefix_mismatch"},
+			message: "number prefix +992 93 belongs to tcell but destination operator is megafon",
+		},
+		{
+			name: "OperatorUzbekFourDigitRange",
+			in: input(func(in *rules.Input) {
+				in.Event.MSISDN, in.Event.DestinationOperator = "+998615012345", "beeline"
+			}),
+			outcome: rules.OutcomeReview, score: 10,
+			codes:   []string{"operator_prefix_mismatch"},
+			message: "number prefix +998 6150 belongs to mobiuz but destination operator is beeline",
+		},
+		{
+			name: "NumberOutsideThePlanIsNoSignal",
+			in: input(func(in *rules.Input) {
+				in.Event.MSISDN, in.Event.DestinationCountry, in.Event.DestinationOperator = "+12025550123", "US", "verizon"
+			}),
+			outcome: rules.OutcomeAllow,
+		},
+		{
 			name: "OperatorAlias",
 			in: input(func(in *rules.Input) {
 				in.Event.MSISDN, in.Event.DestinationCountry, in.Event.DestinationOperator = "+992918123456", "TJ", "ZET-Mobile"

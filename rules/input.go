@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nyaruka/phonenumbers"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
@@ -19,6 +20,7 @@ var (
 		"payer_id", "payer_country", "kyc_level",
 		"instrument_type", "instrument_brand", "bin_country", "instrument_token",
 		"msisdn", "destination_country", "destination_operator", "currency",
+		"msisdn_calling_code", "msisdn_national",
 	}
 	eventNumberFields = [...]string{"amount", "amount_usd"}
 
@@ -100,11 +102,13 @@ func (k *keyTerms) event(e *Event) (ast.Object, error) {
 	if e.Amount != "" && !isDecimal(e.Amount) {
 		return nil, fmt.Errorf("event amount %q is not a decimal", e.Amount)
 	}
+	code, national, _ := splitMSISDN(e.MSISDN)
 	values := [len(eventStringFields) + len(eventNumberFields)]string{
 		e.ID, e.Source, e.Kind, e.Status,
 		e.PayerID, strings.ToUpper(e.PayerCountry), e.KYCLevel,
 		e.InstrumentType, e.InstrumentBrand, strings.ToUpper(e.BINCountry), e.InstrumentToken,
 		e.MSISDN, strings.ToUpper(e.DestinationCountry), strings.ToLower(e.DestinationOperator), e.Currency,
+		code, national,
 		e.Amount, e.AmountUSD,
 	}
 	var terms [len(values)]ast.Term
@@ -169,6 +173,25 @@ func (k *keyTerms) sanctions(hits []SanctionsHit) (*ast.Array, error) {
 		)
 	}
 	return ast.NewArray(elems...), nil
+}
+
+// splitMSISDN splits an E.164 number ("+998901234567") into its country
+// calling code ("998") and national number ("901234567"). Calling codes are
+// prefix-free, so the first known one is the only one. ok is false unless s
+// is "+", a known calling code and at least one more digit.
+func splitMSISDN(s string) (code, national string, ok bool) {
+	if len(s) < 3 || s[0] != '+' || !allDigits(s[1:]) {
+		return "", "", false
+	}
+	known := phonenumbers.GetSupportedCallingCodes()
+	c := 0
+	for n := 1; n <= 3 && n+1 < len(s); n++ {
+		c = c*10 + int(s[n]-'0')
+		if known[c] {
+			return s[1 : n+1], s[n+1:], true
+		}
+	}
+	return "", "", false
 }
 
 // isDecimal reports whether s is a plain decimal number: an optional minus,

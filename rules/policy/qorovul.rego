@@ -7,7 +7,9 @@
 # Input (built by rules.Eval; event strings that are empty are absent):
 #   input.event     id, source, kind, status, payer_id, payer_country, kyc_level,
 #                   instrument_type, instrument_brand, bin_country, instrument_token,
-#                   msisdn (E.164), destination_country, destination_operator,
+#                   msisdn (E.164), msisdn_calling_code and msisdn_national
+#                   (msisdn split after its country calling code: "998",
+#                   "901234567"), destination_country, destination_operator,
 #                   currency (strings; countries upper case, operator lower case);
 #                   amount, amount_usd (numbers with the exact decimal text)
 #   input.features  payer_count_1h/24h/7d, payer_amount_usd_1h/24h/7d,
@@ -76,17 +78,15 @@ reasons contains reason("operator_prefix_mismatch", msg) if {
 }
 
 # number is what the prefix table says about input.event.msisdn: calling
-# code, country, operator prefix and operator. Calling codes are prefix-free,
-# and the table's operator prefixes are prefix-free per country (tested), so
-# at most one entry matches.
+# code, country, operator prefix and operator. The engine splits the number
+# after its calling code, which is cheaper there than slicing it here; the
+# table's operator prefixes are prefix-free per country (tested), so at most
+# one entry matches.
 number := {"calling_code": code, "country": plan.country, "prefix": prefix, "operator": plan.operators[prefix]} if {
-	msisdn := input.event.msisdn
-	countries := data.operator_prefixes.countries
-	some n in [1, 2, 3]
-	code := substring(msisdn, 1, n)
-	plan := countries[code]
+	code := input.event.msisdn_calling_code
+	plan := data.operator_prefixes.countries[code]
 	some m in plan.prefix_lengths
-	prefix := substring(msisdn, n + 1, m)
+	prefix := substring(input.event.msisdn_national, 0, m)
 	plan.operators[prefix]
 }
 

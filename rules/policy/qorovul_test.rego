@@ -8,6 +8,7 @@ event := {
 	"payer_id": "usr_18429", "payer_country": "US", "kyc_level": "L1",
 	"instrument_type": "card", "instrument_brand": "visa", "bin_country": "US",
 	"instrument_token": "tok_8a1c", "msisdn": "+998901234567",
+	"msisdn_calling_code": "998", "msisdn_national": "901234567",
 	"destination_country": "UZ", "destination_operator": "beeline",
 	"amount": 10.00, "currency": "USD", "amount_usd": 10.00,
 }
@@ -25,6 +26,10 @@ with_event(patch) := {"event": object.union(event, patch), "features": features,
 with_features(patch) := {"event": event, "features": object.union(features, patch), "sanctions": [], "consent_missing": false}
 
 with_hits(hits) := {"event": event, "features": features, "sanctions": hits, "consent_missing": false}
+
+# dial(code, national) is the event patch for the number +code national: the
+# msisdn and the two parts the engine splits it into.
+dial(code, national) := {"msisdn": concat("", ["+", code, national]), "msisdn_calling_code": code, "msisdn_national": national}
 
 codes(d) := {r.code | some r in d.reasons}
 
@@ -152,32 +157,32 @@ test_operator_prefix_mismatch if {
 }
 
 test_operator_alias_matches if {
-	d := qorovul.decision with input as with_event({"msisdn": "+998991234567", "destination_operator": "uzbektelecom"})
+	d := qorovul.decision with input as with_event(object.union(dial("998", "991234567"), {"destination_operator": "uzbektelecom"}))
 	d.outcome == "allow"
 }
 
 test_operator_tajikistan_three_digit_prefix if {
-	ok := qorovul.decision with input as with_event({
-		"msisdn": "+992334123456", "destination_country": "TJ",
-		"destination_operator": "zet-mobile",
-	})
+	ok := qorovul.decision with input as with_event(object.union(dial("992", "334123456"), {"destination_country": "TJ", "destination_operator": "zet-mobile"}))
 	ok.outcome == "allow"
-	bad := qorovul.decision with input as with_event({
-		"msisdn": "+992334123456", "destination_country": "TJ",
-		"destination_operator": "tcell",
-	})
+	bad := qorovul.decision with input as with_event(object.union(dial("992", "334123456"), {"destination_country": "TJ", "destination_operator": "tcell"}))
 	codes(bad) == {"operator_prefix_mismatch"}
 }
 
 test_operator_uzbek_regional_range if {
-	ok := qorovul.decision with input as with_event({"msisdn": "+998615012345", "destination_operator": "mobiuz"})
+	ok := qorovul.decision with input as with_event(object.union(dial("998", "615012345"), {"destination_operator": "mobiuz"}))
 	ok.outcome == "allow"
-	bad := qorovul.decision with input as with_event({"msisdn": "+998615012345", "destination_operator": "beeline"})
+	bad := qorovul.decision with input as with_event(object.union(dial("998", "615012345"), {"destination_operator": "beeline"}))
 	messages(bad) == {"number prefix +998 6150 belongs to mobiuz but destination operator is beeline"}
 }
 
 test_unknown_number_plan_is_no_signal if {
-	d := qorovul.decision with input as with_event({"msisdn": "+79161234567", "destination_country": "RU", "destination_operator": "mts"})
+	d := qorovul.decision with input as with_event(object.union(dial("7", "9161234567"), {"destination_country": "RU", "destination_operator": "mts"}))
+	d.outcome == "allow"
+}
+
+test_no_number_is_no_signal if {
+	ev := object.remove(event, ["msisdn", "msisdn_calling_code", "msisdn_national"])
+	d := qorovul.decision with input as {"event": ev, "features": features, "sanctions": [], "consent_missing": false}
 	d.outcome == "allow"
 }
 
