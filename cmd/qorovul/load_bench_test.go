@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime/metrics"
 	"strconv"
 	"testing"
 	"time"
@@ -115,7 +114,9 @@ func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 		}
 		defer conns[c].Close()
 	}
-	warm, err := warmUp(conns, func(i int) []byte { return preauthRequest(token, body(i)) }, wantStatus)
+	warm, err := benchmeter.WarmUp(callers, 100_000, func(c, i int) error {
+		return conns[c].do(preauthRequest(token, body(i)), wantStatus)
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -137,32 +138,6 @@ func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 	}
 	lat.Report(b)
 	readPipelineTimes(b, app).report(b, times0, b.N)
-}
-
-// warmUp sends requests (request(0), request(1), ...) from all the
-// connections at once until the garbage collector has finished two cycles
-// since it began, or maxWarmUp requests, and returns how many it sent.
-func warmUp(conns []*loadConn, request func(i int) []byte, want int) (int, error) {
-	const chunk, maxWarmUp = 4096, 100_000
-	gc0 := gcCycles()
-	n := 0
-	for n < maxWarmUp && gcCycles() < gc0+2 {
-		err := benchmeter.NewLatencies(len(conns), chunk).Run(chunk, func(c, i int) error {
-			return conns[c].do(request(n+i), want)
-		})
-		if err != nil {
-			return n, fmt.Errorf("warm-up: %w", err)
-		}
-		n += chunk
-	}
-	return n, nil
-}
-
-// gcCycles is how many garbage collection cycles the process has finished.
-func gcCycles() uint64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
 }
 
 // pipelineTimes is what the instance's Prometheus metrics say of its
