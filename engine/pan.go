@@ -15,6 +15,15 @@ func hasCardNumber[T string | []byte](b T) bool {
 	}
 	over := false // the current run is longer than 19 digits
 	for i = 0; i < len(b); i++ {
+		if n == 0 && !over {
+			// Between runs only a digit matters: skip to the next one.
+			for i < len(b) && (b[i] < '0' || b[i] > '9') {
+				i++
+			}
+			if i == len(b) {
+				return false
+			}
+		}
 		c := b[i]
 		switch {
 		case c >= '0' && c <= '9':
