@@ -31,11 +31,10 @@ func benchTraffic(prefix string, payers int) stream.Traffic {
 	return stream.Traffic{Start: t0, Step: 50 * time.Millisecond, Payers: payers, Prefix: prefix}
 }
 
-// benchRecords are b.N generated records of every source, as Kafka records
-// of the input topic.
-func benchRecords(b *testing.B, tr stream.Traffic) []*kgo.Record {
-	b.Helper()
-	recs := make([]*kgo.Record, b.N)
+// benchRecords are the first n generated records of tr, of every source, as
+// Kafka records of the input topic.
+func benchRecords(tr stream.Traffic, n int) []*kgo.Record {
+	recs := make([]*kgo.Record, n)
 	for i := range recs {
 		recs[i] = kafkaRecord(stream.DefaultInputTopic, tr.Record(i))
 	}
@@ -47,7 +46,7 @@ func benchRecords(b *testing.B, tr stream.Traffic) []*kgo.Record {
 // no decoding and no pipeline.
 func BenchmarkBroker(b *testing.B) {
 	br := MustStartBroker(b)
-	recs := benchRecords(b, benchTraffic(fmt.Sprintf("raw%d-", b.N), quietPayers))
+	recs := benchRecords(benchTraffic(fmt.Sprintf("raw%d-", b.N), quietPayers), b.N)
 	prod := MustClient(b, br, kgo.ProducerLinger(time.Millisecond))
 	// A new broker per run: its input topic is empty.
 	cons := MustClient(b, br, kgo.ConsumeTopics(stream.DefaultInputTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
@@ -121,11 +120,7 @@ func benchEndToEndWith(b *testing.B, payers int, pol engine.Policy) {
 	commits := new(commitCounter)
 	p := MustOpenPipelineWith(b, store, pol, engine.PipelineConfig{Observer: commits})
 	total := streamMargin + b.N + streamMargin
-	recs := make([]*kgo.Record, total)
-	tr := benchTraffic(fmt.Sprintf("e2e%d-", b.N), payers)
-	for i := range recs {
-		recs[i] = kafkaRecord(stream.DefaultInputTopic, tr.Record(i))
-	}
+	recs := benchRecords(benchTraffic(fmt.Sprintf("e2e%d-", b.N), payers), total)
 	if err := MustClient(b, br).ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 		b.Fatal(err)
 	}

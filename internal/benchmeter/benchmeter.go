@@ -139,17 +139,17 @@ func (l Latencies) Run(n int, op func(caller, i int) error) error {
 }
 
 // WarmUp makes calls of op (i = 0, 1, ...) from callers concurrent callers,
-// in chunks, until the garbage collector has finished two cycles or max
+// in chunks, until the garbage collector has finished two cycles or limit
 // calls were made, and returns how many it made. Before that the heap is
 // still growing towards its first goal and every call pays for page faults
 // on memory the process has never touched, which a service that has run for
 // a minute has long stopped paying; a benchmark timed after it measures the
 // steady state.
-func WarmUp(callers, max int, op func(caller, i int) error) (int, error) {
+func WarmUp(callers, limit int, op func(caller, i int) error) (int, error) {
 	const chunk = 4096
-	gc0 := GCCycles()
+	gc0 := gcCycles()
 	n := 0
-	for n < max && GCCycles() < gc0+2 {
+	for n < limit && gcCycles() < gc0+2 {
 		base := n
 		if err := NewLatencies(callers, chunk).Run(chunk, func(c, i int) error { return op(c, base+i) }); err != nil {
 			return n, fmt.Errorf("warm-up: %w", err)
@@ -159,8 +159,8 @@ func WarmUp(callers, max int, op func(caller, i int) error) (int, error) {
 	return n, nil
 }
 
-// GCCycles is how many garbage collection cycles the process has finished.
-func GCCycles() uint64 {
+// gcCycles is how many garbage collection cycles the process has finished.
+func gcCycles() uint64 {
 	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
