@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/nyaruka/phonenumbers"
+	"github.com/qorovul/qorovul/rules"
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
@@ -418,22 +419,17 @@ func fastE164(t string) (string, bool) {
 	if len(t) < 8 || len(t) > 16 || t[0] != '+' || t[1] == '0' || !allDigits(t[1:]) {
 		return "", false
 	}
-	for n := 1; n <= 3; n++ {
-		cc, _ := strconv.Atoi(t[1 : 1+n])
-		if phonenumbers.GetRegionCodeForCountryCode(cc) == "ZZ" {
-			continue
-		}
-		if t[1+n] == '0' {
-			return "", false // national numbers with a leading zero: the parser knows
-		}
-		nn, err := strconv.ParseUint(t[1+n:], 10, 64)
-		if err != nil {
-			return "", false
-		}
-		c := int32(cc)
-		return t, phonenumbers.IsPossibleNumber(&phonenumbers.PhoneNumber{CountryCode: &c, NationalNumber: &nn})
+	code, national, ok := rules.SplitE164(t)
+	if !ok || national[0] == '0' {
+		return "", false // no known calling code, or a national number with a leading zero: the parser knows
 	}
-	return "", false
+	cc, _ := strconv.Atoi(code)
+	nn, err := strconv.ParseUint(national, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	c := int32(cc)
+	return t, phonenumbers.IsPossibleNumber(&phonenumbers.PhoneNumber{CountryCode: &c, NationalNumber: &nn})
 }
 
 func printable(s string) bool {

@@ -102,7 +102,7 @@ func (k *keyTerms) event(e *Event) (ast.Object, error) {
 	if e.Amount != "" && !isDecimal(e.Amount) {
 		return nil, fmt.Errorf("event amount %q is not a decimal", e.Amount)
 	}
-	code, national, _ := splitMSISDN(e.MSISDN)
+	code, national, _ := SplitE164(e.MSISDN)
 	values := [len(eventStringFields) + len(eventNumberFields)]string{
 		e.ID, e.Source, e.Kind, e.Status,
 		e.PayerID, strings.ToUpper(e.PayerCountry), e.KYCLevel,
@@ -175,11 +175,13 @@ func (k *keyTerms) sanctions(hits []SanctionsHit) (*ast.Array, error) {
 	return ast.NewArray(elems...), nil
 }
 
-// splitMSISDN splits an E.164 number ("+998901234567") into its country
-// calling code ("998") and national number ("901234567"). Calling codes are
-// prefix-free, so the first known one is the only one. ok is false unless s
-// is "+", a known calling code and at least one more digit.
-func splitMSISDN(s string) (code, national string, ok bool) {
+// SplitE164 splits an E.164 number ("+998901234567") into its country
+// calling code ("998") and national number ("901234567"), as libphonenumber
+// knows the calling codes. Calling codes are prefix-free, so the first known
+// one is the only one. ok is false unless s is "+", a known calling code and
+// at least one more digit. The policy input carries both parts, and the
+// engine's E.164 check splits numbers with it too.
+func SplitE164(s string) (code, national string, ok bool) {
 	if len(s) < 3 || s[0] != '+' || !allDigits(s[1:]) {
 		return "", "", false
 	}
