@@ -53,6 +53,20 @@ func BenchmarkPreauth(b *testing.B) {
 	benchPreauth(b, func(i int) []byte { return preauthBody(i, false) }, 200)
 }
 
+// BenchmarkPreauthPaced is BenchmarkPreauth at constant rates below what
+// the server can take (10-15k requests per second here), an open loop: the
+// latency a client sees at that load, measured from when each call was
+// due. BenchmarkPreauth's latency is that of a server driven as hard as 64
+// callers can drive it, whose mean is, by Little's law, 64 divided by the
+// throughput.
+func BenchmarkPreauthPaced(b *testing.B) {
+	for _, rate := range []int{2000, 4000, 8000} {
+		b.Run(fmt.Sprintf("%d", rate), func(b *testing.B) {
+			benchPreauthAt(b, func(i int) []byte { return preauthBody(i, false) }, 200, float64(rate))
+		})
+	}
+}
+
 // BenchmarkPreauthScreened is BenchmarkPreauth with the payer's and the
 // beneficiary's names screened against the shipped lists.
 func BenchmarkPreauthScreened(b *testing.B) {
@@ -90,6 +104,12 @@ func preauthBody(i int, names bool) []byte {
 }
 
 func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
+	benchPreauthAt(b, body, wantStatus, 0)
+}
+
+// benchPreauthAt runs the load at rate requests per second
+// (benchmeter.Latencies.RunPaced), or as fast as the callers go if rate is 0.
+func benchPreauthAt(b *testing.B, body func(i int) []byte, wantStatus int, rate float64) {
 	const callers = 64
 	_, restore := setMemoryLimit(os.Getenv, os.ReadFile)
 	b.Cleanup(restore)
@@ -130,7 +150,7 @@ func benchPreauth(b *testing.B, body func(i int) []byte, wantStatus int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	m := benchmeter.Start(b)
-	err = lat.Run(b.N, func(c, i int) error { return conns[c].do(reqs[i], wantStatus) })
+	err = lat.RunPaced(b.N, rate, func(c, i int) error { return conns[c].do(reqs[i], wantStatus) })
 	m.Report(b, b.N, "event")
 	b.StopTimer()
 	if err != nil {

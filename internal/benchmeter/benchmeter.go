@@ -110,12 +110,25 @@ func (l Latencies) Report(b *testing.B) {
 
 // Run makes n calls of op from len(l) concurrent callers, each taking the
 // next i in [0, n) and recording the call's latency, and returns the first
-// error (a caller stops at its first).
+// error (a caller stops at its first). Each caller sends its next call as
+// soon as the last returns: the load is as high as the callers can make
+// it, and the latency is that of a saturated server.
 func (l Latencies) Run(n int, op func(caller, i int) error) error {
+	return l.RunPaced(n, 0, op)
+}
+
+// RunPaced is Run at a constant rate of calls per second, an open loop:
+// call i is due i/rate seconds after the start, and a caller takes the next
+// call, waits until it is due, and records its latency from when it was
+// due, not from when it was sent. A call that had to wait for a free
+// caller, or for a late timer, counts that wait, as its client would. A
+// rate of 0 is Run.
+func (l Latencies) RunPaced(n int, rate float64, op func(caller, i int) error) error {
 	var next atomic.Int64
 	var first error
 	var once sync.Once
 	var wg sync.WaitGroup
+	start := time.Now()
 	for c := range l {
 		wg.Add(1)
 		go func() {
@@ -126,6 +139,10 @@ func (l Latencies) Run(n int, op func(caller, i int) error) error {
 					return
 				}
 				t := time.Now()
+				if rate > 0 {
+					t = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					time.Sleep(time.Until(t))
+				}
 				if err := op(c, i); err != nil {
 					once.Do(func() { first = err })
 					return
