@@ -61,7 +61,7 @@ func benchPipelineOn(b *testing.B, pol engine.Policy, opts engine.StoreOptions) 
 	const callers = 64
 	clock := fixedClock{t0}
 	opts.Clock = clock
-	store, err := engine.OpenStore(b.TempDir(), opts)
+	store, err := engine.OpenStore(benchmeter.DataDir(b), opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func benchPreauthAt(b *testing.B, body func(i int) []byte, wantStatus int, rate 
 	const callers = 64
 	_, restore := setMemoryLimit(os.Getenv, os.ReadFile)
 	b.Cleanup(restore)
-	dir := b.TempDir()
+	dir := benchmeter.DataDir(b)
 	tokens, err := demoTokens(dir)
 	if err != nil {
 		b.Fatal(err)

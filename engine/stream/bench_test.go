@@ -116,7 +116,7 @@ const streamMargin = 2 * stream.DefaultMaxInFlight
 
 func benchEndToEndWith(b *testing.B, payers int, pol engine.Policy) {
 	br := MustStartBroker(b)
-	store := MustOpenStore(b, b.TempDir())
+	store := MustOpenStore(b, benchmeter.DataDir(b))
 	commits := new(commitCounter)
 	p := MustOpenPipelineWith(b, store, pol, engine.PipelineConfig{Observer: commits})
 	total := streamMargin + b.N + streamMargin
