@@ -19,7 +19,7 @@ import (
 // latency percentiles bound how fast a batch can become durable.
 func BenchmarkDisk(b *testing.B) {
 	b.Run("File", func(b *testing.B) {
-		f, err := os.Create(filepath.Join(b.TempDir(), "sync"))
+		f, err := os.Create(filepath.Join(benchmeter.DataDir(b), "sync"))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func BenchmarkDisk(b *testing.B) {
 		return nil
 	}
 	b.Run("Badger", func(b *testing.B) {
-		db, err := badger.Open(badger.DefaultOptions(b.TempDir()).WithSyncWrites(true).WithLogger(nil).
+		db, err := badger.Open(badger.DefaultOptions(benchmeter.DataDir(b)).WithSyncWrites(true).WithLogger(nil).
 			WithMemTableSize(engine.DefaultMemTableSize).WithNumVersionsToKeep(1).WithMetricsEnabled(false))
 		if err != nil {
 			b.Fatal(err)
@@ -55,7 +55,7 @@ func BenchmarkDisk(b *testing.B) {
 		})
 	})
 	b.Run("Store", func(b *testing.B) {
-		store, err := engine.OpenStore(b.TempDir(), engine.StoreOptions{})
+		store, err := engine.OpenStore(benchmeter.DataDir(b), engine.StoreOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
