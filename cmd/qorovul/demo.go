@@ -209,15 +209,8 @@ func runDemoStream(ctx context.Context, d demoStream) error {
 	var produced atomic.Int64
 	var perr atomic.Pointer[error]
 	send := func(r stream.TrafficRecord) {
-		kr := &kgo.Record{Topic: stream.DefaultInputTopic, Key: []byte(r.Key), Value: r.Value}
-		if r.Source != "" {
-			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: stream.HeaderSource, Value: []byte(r.Source)})
-		}
-		for k, v := range r.Headers {
-			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
-		}
 		produced.Add(1)
-		cl.Produce(ctx, kr, func(_ *kgo.Record, err error) {
+		cl.Produce(ctx, r.Kafka(stream.DefaultInputTopic), func(_ *kgo.Record, err error) {
 			if err != nil && ctx.Err() == nil {
 				perr.CompareAndSwap(nil, &err)
 			}

@@ -36,7 +36,7 @@ func benchTraffic(prefix string, payers int) stream.Traffic {
 func benchRecords(tr stream.Traffic, n int) []*kgo.Record {
 	recs := make([]*kgo.Record, n)
 	for i := range recs {
-		recs[i] = kafkaRecord(stream.DefaultInputTopic, tr.Record(i))
+		recs[i] = tr.Record(i).Kafka(stream.DefaultInputTopic)
 	}
 	return recs
 }

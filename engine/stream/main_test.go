@@ -123,24 +123,13 @@ func MustClient(t testing.TB, b *stream.Broker, opts ...kgo.Opt) *kgo.Client {
 }
 
 // kafkaRecord turns a generated record into a Kafka record for topic.
-func kafkaRecord(topic string, r stream.TrafficRecord) *kgo.Record {
-	kr := &kgo.Record{Topic: topic, Key: []byte(r.Key), Value: r.Value}
-	if r.Source != "" {
-		kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: stream.HeaderSource, Value: []byte(r.Source)})
-	}
-	for k, v := range r.Headers {
-		kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
-	}
-	return kr
-}
-
 // MustProduce produces recs to the input topic, in order, and waits for
 // the broker's acknowledgement.
 func MustProduce(t testing.TB, cl *kgo.Client, recs ...stream.TrafficRecord) {
 	t.Helper()
 	krs := make([]*kgo.Record, len(recs))
 	for i, r := range recs {
-		krs[i] = kafkaRecord(stream.DefaultInputTopic, r)
+		krs[i] = r.Kafka(stream.DefaultInputTopic)
 	}
 	if err := cl.ProduceSync(context.Background(), krs...).FirstErr(); err != nil {
 		t.Fatal(err)

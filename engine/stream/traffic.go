@@ -8,6 +8,7 @@ import (
 
 	"github.com/qorovul/qorovul/engine"
 	"github.com/qorovul/qorovul/engine/ingest"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // TrafficRecord is one input record of generated traffic.
@@ -16,6 +17,19 @@ type TrafficRecord struct {
 	Key     string
 	Headers map[string]string // besides source
 	Value   []byte
+}
+
+// Kafka returns r as a record of topic: its key, value, and headers with
+// the source header first.
+func (r TrafficRecord) Kafka(topic string) *kgo.Record {
+	kr := &kgo.Record{Topic: topic, Key: []byte(r.Key), Value: r.Value}
+	if r.Source != "" {
+		kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: HeaderSource, Value: []byte(r.Source)})
+	}
+	for k, v := range r.Headers {
+		kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
+	}
+	return kr
 }
 
 // Traffic generates input records of every source, in the shapes of
