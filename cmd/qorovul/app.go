@@ -55,6 +55,14 @@ func (c Config) Validate() error {
 			fe = append(fe, engine.FieldError{Field: d.flag, Problem: fmt.Sprintf("%q is not a readable directory", d.dir)})
 		}
 	}
+	// The Kafka connection's settings and files are checked before the
+	// database opens; a security flag without --brokers is a mistake.
+	if c.Brokers != "" {
+		_, sfe := c.Stream.Security.clientOpts()
+		fe = append(fe, sfe...)
+	} else if c.Stream.Security.set() {
+		fe = append(fe, engine.FieldError{Field: "--brokers", Problem: "is required with the --kafka-tls-* and --kafka-sasl-* flags"})
+	}
 	if len(fe) > 0 {
 		return &engine.Error{Code: engine.EINVALID, Message: "invalid configuration", Fields: fe}
 	}

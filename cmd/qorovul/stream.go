@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -13,7 +14,8 @@ import (
 	"github.com/qorovul/qorovul/engine/stream"
 )
 
-// DefaultTopicTimeout bounds creating the topics at start.
+// DefaultTopicTimeout bounds reaching the brokers and creating the topics
+// at start.
 const DefaultTopicTimeout = 30 * time.Second
 
 // StreamConfig is the Kafka side of Config: topics, group and bounds.
@@ -27,6 +29,7 @@ type StreamConfig struct {
 	InstanceID     string
 	Partitions     int
 	MaxInFlight    int
+	Security       KafkaSecurity // TLS and SASL (kafka_security.go)
 }
 
 // defaultStreamConfig is StreamConfig with every flag at its default.
@@ -48,6 +51,7 @@ func streamFlags(fs *flag.FlagSet, sc *StreamConfig) {
 	fs.StringVar(&sc.InstanceID, "instance-id", "", "static group member id, unique per instance: a restart takes its partitions back at once")
 	fs.IntVar(&sc.Partitions, "partitions", stream.DefaultPartitions, "partitions of topics created at start")
 	fs.IntVar(&sc.MaxInFlight, "max-in-flight", stream.DefaultMaxInFlight, "input records being decided at once")
+	kafkaSecurityFlags(fs, &sc.Security)
 }
 
 // openStream starts the Kafka consumer when --brokers is set. App.Open
@@ -77,14 +81,23 @@ func startStream(ctx context.Context, a *App, brokers string, sc StreamConfig) (
 	if sc.MaxInFlight < 0 {
 		fe = append(fe, engine.FieldError{Field: "--max-in-flight", Problem: fmt.Sprintf("%d is negative", sc.MaxInFlight)})
 	}
+	opts, sfe := sc.Security.clientOpts()
+	fe = append(fe, sfe...)
 	if len(fe) > 0 {
 		return nil, &engine.Error{Code: engine.EINVALID, Message: "invalid configuration", Fields: fe}
+	}
+	sec := sc.Security
+	a.Log.Info("kafka connection", "brokers", list, "tls", sec.tlsOn(), "client_certificate", sec.CertFile != "",
+		"sasl_mechanism", strings.ToUpper(sec.SASLMechanism), "sasl_user", sec.SASLUser)
+	if strings.EqualFold(sec.SASLMechanism, SASLPlain) && !sec.tlsOn() {
+		a.Log.Warn("SASL PLAIN without TLS sends the password in the clear; add --kafka-tls")
 	}
 	c, err := stream.New(stream.Config{
 		Brokers: list, Group: sc.Group, ClientID: sc.ClientID, InstanceID: sc.InstanceID,
 		InputTopic: sc.EventsTopic, DecisionsTopic: sc.DecisionsTopic, DLQTopic: sc.DLQTopic, StatusTopic: sc.StatusTopic,
 		Partitions: int32(sc.Partitions), MaxInFlight: sc.MaxInFlight,
-		Log: a.Log.With("component", "stream"),
+		Log:        a.Log.With("component", "stream"),
+		ClientOpts: opts,
 	}, a.Pipeline)
 	if err != nil {
 		return nil, err
@@ -93,6 +106,11 @@ func startStream(ctx context.Context, a *App, brokers string, sc StreamConfig) (
 	defer cancel()
 	if err := c.EnsureTopics(tctx); err != nil {
 		c.Close()
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			// What a broker does to a client that speaks the wrong
+			// protocol to it or fails to authenticate.
+			return nil, fmt.Errorf("kafka %s: the brokers closed the connection: check the SASL credentials and mechanism, and whether the listener expects TLS: %w", brokers, err)
+		}
 		return nil, fmt.Errorf("kafka %s: %w", brokers, err)
 	}
 	if a.Metrics != nil {

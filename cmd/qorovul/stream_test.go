@@ -73,8 +73,9 @@ type kcatBatch struct {
 	lines   []string // key \t value
 }
 
-// kcatProduce writes each batch to a file and produces it with kcat -l.
-func kcatProduce(t *testing.T, kcat, broker string, batches map[string]*kcatBatch) {
+// kcatProduce writes each batch to a file and produces it with kcat -l;
+// conn are kcat's connection options (-X security.protocol=…), if any.
+func kcatProduce(t *testing.T, kcat, broker string, batches map[string]*kcatBatch, conn ...string) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, b := range batches {
@@ -82,7 +83,7 @@ func kcatProduce(t *testing.T, kcat, broker string, batches map[string]*kcatBatc
 		if err := os.WriteFile(f, []byte(strings.Join(b.lines, "\n")+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		args := []string{"-P", "-b", broker, "-t", stream.DefaultInputTopic, "-K", "\t", "-l"}
+		args := append([]string{"-P", "-b", broker, "-t", stream.DefaultInputTopic, "-K", "\t", "-l"}, conn...)
 		for _, h := range b.headers {
 			args = append(args, "-H", h)
 		}
@@ -135,10 +136,10 @@ func (m kcatMessage) header(k string) (string, bool) {
 	return "", false
 }
 
-// kcatConsume reads a whole topic with kcat -C -e.
-func kcatConsume(t *testing.T, kcat, broker, topic string) []kcatMessage {
+// kcatConsume reads a whole topic with kcat -C -e; conn as for kcatProduce.
+func kcatConsume(t *testing.T, kcat, broker, topic string, conn ...string) []kcatMessage {
 	t.Helper()
-	cmd := exec.Command(kcat, "-C", "-b", broker, "-t", topic, "-e", "-q", "-J")
+	cmd := exec.Command(kcat, append([]string{"-C", "-b", broker, "-t", topic, "-e", "-q", "-J"}, conn...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
