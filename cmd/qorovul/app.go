@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,8 @@ type Config struct {
 	ListsDir    string // empty: the embedded list snapshot
 	Brokers     string // empty: API only
 	FXRatesFile string // empty: the shipped table
+	// TLSCert and TLSKey, both or neither, serve the HTTP API over TLS.
+	TLSCert, TLSKey string
 
 	Stream StreamConfig // topics and group when Brokers is set (stream.go)
 }
@@ -53,6 +56,17 @@ func (c Config) Validate() error {
 		}
 		if st, err := os.Stat(d.dir); err != nil || !st.IsDir() {
 			fe = append(fe, engine.FieldError{Field: d.flag, Problem: fmt.Sprintf("%q is not a readable directory", d.dir)})
+		}
+	}
+	switch {
+	case c.TLSCert == "" && c.TLSKey == "":
+	case c.TLSCert == "":
+		fe = append(fe, engine.FieldError{Field: "--tls-cert", Problem: "is required with --tls-key"})
+	case c.TLSKey == "":
+		fe = append(fe, engine.FieldError{Field: "--tls-key", Problem: "is required with --tls-cert"})
+	default:
+		if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+			fe = append(fe, engine.FieldError{Field: "--tls-cert", Problem: fmt.Sprintf("%q and %q are not a certificate and its key: %v", c.TLSCert, c.TLSKey, err)})
 		}
 	}
 	// The Kafka connection's settings and files are checked before the
@@ -88,6 +102,7 @@ type App struct {
 
 	ln     net.Listener
 	server *http.Server
+	cert   *certificate // nil without --tls-cert
 	served chan error
 	// stops are run by Close, last added first, before the pipeline
 	// closes: consumers that feed the pipeline register theirs here.
@@ -158,6 +173,12 @@ func (a *App) Open(ctx context.Context) (err error) {
 		return fmt.Errorf("listen on %s: %w", a.Config.HTTPAddr, err)
 	}
 	a.URL = "http://" + a.ln.Addr().String()
+	if a.Config.TLSCert != "" {
+		if a.cert, err = loadCertificate(a.Config.TLSCert, a.Config.TLSKey); err != nil {
+			return err
+		}
+		a.URL = "https://" + a.ln.Addr().String()
+	}
 	a.server = &http.Server{
 		Handler:           api.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -167,7 +188,12 @@ func (a *App) Open(ctx context.Context) (err error) {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	a.served = make(chan error, 1)
-	go func() { a.served <- a.server.Serve(a.ln) }()
+	if a.cert != nil {
+		a.server.TLSConfig = a.cert.config()
+		go func() { a.served <- a.server.ServeTLS(a.ln, "", "") }()
+	} else {
+		go func() { a.served <- a.server.Serve(a.ln) }()
+	}
 	if err := a.openStream(ctx); err != nil {
 		return err
 	}
@@ -187,6 +213,22 @@ func (a *App) ReloadLists() error {
 	}
 	a.Log.Info("sanctions lists reloaded", "lists_version", a.Screening.Version())
 	return nil
+}
+
+// Reload is what SIGHUP does: it loads the sanctions lists and the HTTP
+// API's TLS certificate again. What fails to load is logged and the
+// previous one stays in use.
+func (a *App) Reload() error {
+	err := a.ReloadLists()
+	if a.cert != nil {
+		if cerr := a.cert.reload(); cerr != nil {
+			a.Log.Error("TLS certificate reload failed; the previous certificate stays in use", "err", cerr)
+			err = errors.Join(err, cerr)
+		} else {
+			a.Log.Info("TLS certificate reloaded", "cert", a.Config.TLSCert)
+		}
+	}
+	return err
 }
 
 func loadLists(dir string) (*sanctions.Index, error) {

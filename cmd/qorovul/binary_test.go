@@ -94,6 +94,14 @@ func (s *syncBuffer) String() string {
 // startServe starts `qorovul serve` and waits until /healthz answers.
 func startServe(t testing.TB, dir, addr string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
+	return startServeWith(t, dir, "http://"+addr, http.DefaultClient)
+}
+
+// startServeWith starts serve on base's address and waits until client
+// finds base + /healthz healthy.
+func startServeWith(t testing.TB, dir, base string, client *http.Client) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	_, addr, _ := strings.Cut(base, "://")
 	cmd := exec.Command(MustBuild(t), "serve", "--log-format", "text")
 	cmd.Env = append(os.Environ(), "QOROVUL_DATA_DIR="+dir, "QOROVUL_HTTP_ADDR="+addr)
 	logs := &syncBuffer{}
@@ -104,7 +112,7 @@ func startServe(t testing.TB, dir, addr string) (*exec.Cmd, *syncBuffer) {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + addr + "/healthz")
+		resp, err := client.Get(base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {

@@ -20,6 +20,8 @@ func runServe(ctx context.Context, args []string, getenv env, stderr io.Writer) 
 	fs.StringVar(&cfg.Brokers, "brokers", "", "comma-separated Kafka bootstrap brokers; empty runs the API only")
 	streamFlags(fs, &cfg.Stream)
 	fs.StringVar(&cfg.FXRatesFile, "fx-rates", "", "JSON file of USD rates to use instead of the shipped table")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate (chain) to serve the HTTP API over TLS, with --tls-key; SIGHUP reloads it")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	logLevel := fs.String("log-level", DefaultLogLevel, "debug, info, warn or error")
 	logFormat := fs.String("log-format", DefaultLogFormat, "json or text")
 	if err := parseFlags(fs, args, getenv); err != nil {
@@ -40,7 +42,7 @@ func runServe(ctx context.Context, args []string, getenv env, stderr io.Writer) 
 	defer signal.Stop(hup)
 	go func() {
 		for range hup {
-			app.ReloadLists()
+			app.Reload()
 		}
 	}()
 	err = app.Wait(ctx)
