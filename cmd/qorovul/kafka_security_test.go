@@ -47,7 +47,7 @@ func startSecuredCluster(t *testing.T, p testPKI, sasl bool) string {
 // producing payments to it would be.
 func securedClient(t *testing.T, p testPKI, addr string, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cert, err := tls.LoadX509KeyPair(p.clientCert, p.clientKy)
+	cert, err := tls.LoadX509KeyPair(p.clientCert, p.clientKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func securedEnv(p testPKI, addr string) map[string]string {
 		"QOROVUL_BROKERS":              addr,
 		"QOROVUL_KAFKA_TLS_CA":         p.ca,
 		"QOROVUL_KAFKA_TLS_CERT":       p.clientCert,
-		"QOROVUL_KAFKA_TLS_KEY":        p.clientKy,
+		"QOROVUL_KAFKA_TLS_KEY":        p.clientKey,
 		"QOROVUL_KAFKA_SASL_MECHANISM": "scram-sha-512",
 		"QOROVUL_KAFKA_SASL_USER":      secUser,
 		"QOROVUL_KAFKA_SASL_PASSWORD":  secPassword,
@@ -203,9 +203,9 @@ func TestKafkaSecurityConfigErrors(t *testing.T) {
 			[]string{"--kafka-sasl-password-file: " + `"` + empty + `" is empty`}},
 		{map[string]string{"QOROVUL_KAFKA_SASL_MECHANISM": "PLAIN", "QOROVUL_KAFKA_SASL_USER": "u", "QOROVUL_KAFKA_SASL_PASSWORD": "x", "QOROVUL_KAFKA_SASL_PASSWORD_FILE": empty},
 			[]string{"--kafka-sasl-password-file: and --kafka-sasl-password are both set"}},
-		{map[string]string{"QOROVUL_KAFKA_TLS_CA": p.clientKy, "QOROVUL_KAFKA_TLS_CERT": p.clientCert},
-			[]string{"--kafka-tls-ca: " + `"` + p.clientKy + `" holds no PEM certificate`, "--kafka-tls-key: is required with --kafka-tls-cert"}},
-		{map[string]string{"QOROVUL_KAFKA_TLS_CERT": p.ca, "QOROVUL_KAFKA_TLS_KEY": p.clientKy},
+		{map[string]string{"QOROVUL_KAFKA_TLS_CA": p.clientKey, "QOROVUL_KAFKA_TLS_CERT": p.clientCert},
+			[]string{"--kafka-tls-ca: " + `"` + p.clientKey + `" holds no PEM certificate`, "--kafka-tls-key: is required with --kafka-tls-cert"}},
+		{map[string]string{"QOROVUL_KAFKA_TLS_CERT": p.ca, "QOROVUL_KAFKA_TLS_KEY": p.clientKey},
 			[]string{"--kafka-tls-cert: ", "are not a certificate and its key"}},
 		{map[string]string{"QOROVUL_KAFKA_TLS_CA": filepath.Join(p.dir, "missing.pem")},
 			[]string{"--kafka-tls-ca: ", "cannot be read"}},
@@ -249,12 +249,12 @@ func TestStreamKcatSecured(t *testing.T) {
 		"-X", "security.protocol=SSL",
 		"-X", "ssl.ca.location=" + p.ca,
 		"-X", "ssl.certificate.location=" + p.clientCert,
-		"-X", "ssl.key.location=" + p.clientKy,
+		"-X", "ssl.key.location=" + p.clientKey,
 	}
 	t.Setenv("QOROVUL_BROKERS", addr)
 	t.Setenv("QOROVUL_KAFKA_TLS_CA", p.ca)
 	t.Setenv("QOROVUL_KAFKA_TLS_CERT", p.clientCert)
-	t.Setenv("QOROVUL_KAFKA_TLS_KEY", p.clientKy)
+	t.Setenv("QOROVUL_KAFKA_TLS_KEY", p.clientKey)
 	serve, logs := startServe(t, t.TempDir(), freeAddr(t))
 
 	const n, bad = 600, 12

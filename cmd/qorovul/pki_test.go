@@ -21,7 +21,7 @@ import (
 type testPKI struct {
 	dir                   string
 	ca, otherCA           string // CA certificates
-	clientCert, clientKy  string
+	clientCert, clientKey string
 	serverCert, serverKey string
 	server                tls.Certificate
 	pool                  *x509.CertPool // of ca
@@ -87,7 +87,6 @@ func newTestPKI(t *testing.T) testPKI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.clientKy = write("client.key", "EC PRIVATE KEY", keyDER)
+	p.clientKey = write("client.key", "EC PRIVATE KEY", keyDER)
 	return p
 }
-

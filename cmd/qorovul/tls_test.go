@@ -104,7 +104,7 @@ func TestServeTLSConfigErrors(t *testing.T) {
 	}{
 		{map[string]string{"QOROVUL_TLS_CERT": p.serverCert}, "--tls-key: is required with --tls-cert"},
 		{map[string]string{"QOROVUL_TLS_KEY": p.serverKey}, "--tls-cert: is required with --tls-key"},
-		{map[string]string{"QOROVUL_TLS_CERT": p.serverCert, "QOROVUL_TLS_KEY": p.clientKy}, "are not a certificate and its key"},
+		{map[string]string{"QOROVUL_TLS_CERT": p.serverCert, "QOROVUL_TLS_KEY": p.clientKey}, "are not a certificate and its key"},
 	} {
 		tc.env["QOROVUL_DATA_DIR"] = t.TempDir()
 		_, errOut, code := runCLI(t, tc.env, "serve", "--http-addr", "127.0.0.1:0")
