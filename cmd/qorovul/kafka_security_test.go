@@ -14,6 +14,7 @@ import (
 	"github.com/qorovul/qorovul/engine/stream"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
@@ -287,4 +288,112 @@ func TestStreamKcatSecured(t *testing.T) {
 	if out := logs.String(); !strings.Contains(out, "tls=true") || !strings.Contains(out, "client_certificate=true") {
 		t.Fatalf("the start-up log does not describe the connection:\n%s", out)
 	}
+}
+
+// startACLCluster runs an in-process cluster that checks ACLs: admin is a
+// superuser, secUser may read the input topic and the group, write the
+// output topics and describe them all, and create nothing. The topics in
+// seed exist from the start.
+func startACLCluster(t *testing.T, seed ...string) string {
+	t.Helper()
+	allow := func(res kmsg.ACLResourceType, name string, op kmsg.ACLOperation) kfake.ACL {
+		return kfake.ACL{Resource: res, Name: name, Pattern: kmsg.ACLResourcePatternTypeLiteral, Operation: op, Allow: true}
+	}
+	acls := []kfake.ACL{
+		allow(kmsg.ACLResourceTypeTopic, stream.DefaultInputTopic, kmsg.ACLOperationRead),
+		allow(kmsg.ACLResourceTypeGroup, stream.DefaultGroup, kmsg.ACLOperationRead),
+	}
+	for _, topic := range []string{stream.DefaultInputTopic, stream.DefaultDecisionsTopic, stream.DefaultDLQTopic, stream.DefaultStatusTopic} {
+		acls = append(acls, allow(kmsg.ACLResourceTypeTopic, topic, kmsg.ACLOperationDescribe))
+		if topic != stream.DefaultInputTopic {
+			acls = append(acls, allow(kmsg.ACLResourceTypeTopic, topic, kmsg.ACLOperationWrite))
+		}
+	}
+	c, err := kfake.NewCluster(
+		kfake.NumBrokers(1),
+		kfake.EnableSASL(),
+		kfake.EnableACLs(),
+		kfake.Superuser(SASLScramSHA512, "admin", "admin-"+secPassword),
+		kfake.User(SASLScramSHA512, secUser, secPassword, acls...),
+		kfake.SeedTopics(3, seed...),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()[0]
+}
+
+// TestServeLeastPrivilege: on a cluster where the service's user may not
+// create topics (they are provisioned beforehand, as on most managed
+// clusters), serve starts on the topics that exist and decides events;
+// when one is missing it says which and what to do.
+func TestServeLeastPrivilege(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary; skipped in -short")
+	}
+	env := func(addr string) []string {
+		return []string{"QOROVUL_BROKERS=" + addr, "QOROVUL_KAFKA_SASL_MECHANISM=" + SASLScramSHA512,
+			"QOROVUL_KAFKA_SASL_USER=" + secUser, "QOROVUL_KAFKA_SASL_PASSWORD=" + secPassword}
+	}
+	t.Run("topics provisioned", func(t *testing.T) {
+		addr := startACLCluster(t, stream.DefaultInputTopic, stream.DefaultDecisionsTopic, stream.DefaultDLQTopic, stream.DefaultStatusTopic)
+		for _, kv := range env(addr) {
+			k, v, _ := strings.Cut(kv, "=")
+			t.Setenv(k, v)
+		}
+		serve, logs := startServe(t, t.TempDir(), freeAddr(t))
+
+		admin, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.SASL(scram.Auth{User: "admin", Pass: "admin-" + secPassword}.AsSha512Mechanism()),
+			kgo.ConsumeTopics(stream.DefaultDecisionsTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close()
+		const n = 100
+		tr := stream.Traffic{Start: time.Now().Add(-time.Hour).Truncate(time.Second), Payers: 10, Prefix: "acl-"}
+		recs := make([]*kgo.Record, n)
+		for i := range recs {
+			recs[i] = tr.Record(i).Kafka(stream.DefaultInputTopic)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), streamWait)
+		defer cancel()
+		if err := admin.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]bool{}
+		for len(ids) < n && ctx.Err() == nil {
+			admin.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+				for _, h := range r.Headers {
+					if h.Key == stream.HeaderEventID {
+						ids[string(h.Value)] = true
+					}
+				}
+			})
+		}
+		if len(ids) != n {
+			t.Fatalf("%d of %d decisions\n%s", len(ids), n, logs.String())
+		}
+		serve.Process.Signal(syscall.SIGTERM)
+		if err := serve.Wait(); err != nil {
+			t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
+		}
+		// Nothing it does at run time (offset commits, lag) needs more.
+		if out := logs.String(); strings.Contains(out, "AUTHORIZATION_FAILED") || !strings.Contains(out, "this client may not create topics") {
+			t.Fatalf("serve's log:\n%s", out)
+		}
+	})
+	t.Run("a topic missing", func(t *testing.T) {
+		addr := startACLCluster(t, stream.DefaultInputTopic, stream.DefaultDecisionsTopic, stream.DefaultDLQTopic)
+		cmd := exec.Command(MustBuild(t), "serve", "--log-format", "text")
+		cmd.Env = append(append(os.Environ(), "QOROVUL_DATA_DIR="+t.TempDir(), "QOROVUL_HTTP_ADDR="+freeAddr(t)), env(addr)...)
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Fatalf("serve started without %s:\n%s", stream.DefaultStatusTopic, out)
+		}
+		want := "topic " + stream.DefaultStatusTopic + " does not exist"
+		if !strings.Contains(string(out), want) || strings.Contains(string(out), "topic "+stream.DefaultDLQTopic+" does not exist") {
+			t.Fatalf("serve's error does not say %q (and only that):\n%s", want, out)
+		}
+	})
 }

@@ -13,7 +13,8 @@ import (
 
 // EnsureTopics creates the input, decisions, DLQ and status topics that do
 // not exist yet, with Config.Partitions partitions. Existing topics are left
-// as they are.
+// as they are. A client that may not create topics (on most managed
+// clusters they are provisioned beforehand) only checks that they exist.
 func (c *Consumer) EnsureTopics(ctx context.Context) error {
 	if err := c.ping(ctx); err != nil {
 		return fmt.Errorf("reach the brokers: %w", err)
@@ -24,14 +25,35 @@ func (c *Consumer) EnsureTopics(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create topics: %w", err)
 	}
-	var errs []error
+	var (
+		errs    []error
+		refused []string // creation not authorized: they must exist
+	)
 	for _, r := range resp.Sorted() {
 		switch {
 		case r.Err == nil:
 			c.log.Info("stream topic created", "topic", r.Topic, "partitions", c.cfg.Partitions)
 		case errors.Is(r.Err, kerr.TopicAlreadyExists):
+		case errors.Is(r.Err, kerr.TopicAuthorizationFailed), errors.Is(r.Err, kerr.ClusterAuthorizationFailed):
+			// Kafka checks the right to create before whether the
+			// topic exists.
+			refused = append(refused, r.Topic)
 		default:
 			errs = append(errs, fmt.Errorf("create topic %s: %w", r.Topic, r.Err))
+		}
+	}
+	if len(refused) > 0 {
+		details, err := adm.ListTopics(ctx, refused...)
+		if err != nil {
+			return fmt.Errorf("describe topics %v: %w", refused, err)
+		}
+		for _, topic := range refused {
+			if d, ok := details[topic]; !ok || d.Err != nil {
+				errs = append(errs, fmt.Errorf("topic %s does not exist (or cannot be described) and this client may not create it: create it, or grant the client CREATE (and DESCRIBE) on it", topic))
+			}
+		}
+		if len(errs) == 0 {
+			c.log.Info("stream topics exist; this client may not create topics", "topics", refused)
 		}
 	}
 	return errors.Join(errs...)
