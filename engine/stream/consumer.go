@@ -56,6 +56,9 @@ func New(cfg Config, p submitter) (*Consumer, error) {
 		kgo.ClientID(cfg.ClientID),
 		kgo.ConsumerGroup(cfg.Group),
 		kgo.ConsumeTopics(cfg.InputTopic),
+		// A producer's aborted transaction never happened: its records
+		// are not decided, nor counted in the windows.
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsRevoked(c.revoked),

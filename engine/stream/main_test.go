@@ -122,7 +122,6 @@ func MustClient(t testing.TB, b *stream.Broker, opts ...kgo.Opt) *kgo.Client {
 	return cl
 }
 
-// kafkaRecord turns a generated record into a Kafka record for topic.
 // MustProduce produces recs to the input topic, in order, and waits for
 // the broker's acknowledgement.
 func MustProduce(t testing.TB, cl *kgo.Client, recs ...stream.TrafficRecord) {
