@@ -114,6 +114,7 @@ type Pipeline struct {
 type item struct {
 	ev         Event
 	decisionID string
+	print      paymentPrint // of ev (zero for status-only records)
 	win        WindowEvent
 	feat       Features
 	dec        Decision
@@ -233,6 +234,7 @@ func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
 	it := &item{
 		ev:         ev,
 		decisionID: DecisionID(ev.ID),
+		print:      printOf(&ev),
 		win:        WindowEvent{At: ev.OccurredAt.UnixMilli(), PayerID: ev.Payer.ID, MSISDN: ev.Beneficiary.MSISDN, MicroUSD: microUSD(usd)},
 		scored:     make(chan struct{}),
 		finished:   make(chan struct{}),
@@ -387,6 +389,11 @@ func (p *Pipeline) sequenceOne(it *item) {
 	id := it.ev.ID
 	p.mu.Lock()
 	if leader := p.pending[id]; leader != nil {
+		if parts := it.print.differs(leader.print); parts != nil {
+			p.mu.Unlock()
+			p.finish(it, reusedIDError(id, parts))
+			return
+		}
 		if it.ev.Status == "" || it.ev.Status == leader.status {
 			leader.followers = append(leader.followers, it)
 		} else {
@@ -400,7 +407,7 @@ func (p *Pipeline) sequenceOne(it *item) {
 	// publishes a snapshot after each commit and only then removes the
 	// batch's ids from pending, so this read sees them.
 	snap := p.snapshot()
-	stored, status, err := p.store.lookupIn(snap, id, it.decisionID)
+	stored, storedPrint, status, err := p.store.lookupIn(snap, id, it.decisionID)
 	if err != nil {
 		p.finish(it, &Error{Code: EUNAVAILABLE, Message: "the store cannot be read; retry with the same event id", Err: fmt.Errorf("read decision %s: %w", id, err)})
 		return
@@ -410,6 +417,10 @@ func (p *Pipeline) sequenceOne(it *item) {
 		return
 	}
 	if stored != nil {
+		if parts := it.print.differs(storedPrint); parts != nil {
+			p.finish(it, reusedIDError(id, parts))
+			return
+		}
 		if err := json.Unmarshal(stored, &it.dec); err != nil {
 			p.finish(it, fmt.Errorf("decode stored decision %s: %w", id, err))
 			return
@@ -707,7 +718,7 @@ func (p *Pipeline) writeItem(txn *journaledTxn, ab *audit.Batch, it *item) error
 	if err != nil {
 		return fmt.Errorf("append audit entry: %w", err)
 	}
-	if err := txn.Set([]byte(prefixDecision+it.dec.DecisionID), binary.AppendUvarint(nil, e.Seq)); err != nil {
+	if err := txn.Set([]byte(prefixDecision+it.dec.DecisionID), it.print.append(binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+printLen), e.Seq))); err != nil {
 		return fmt.Errorf("write decision record: %w", err)
 	}
 	if err := txn.Set(windowKey(it.win.At, id), encodeWindow(&it.win)); err != nil {

@@ -309,10 +309,10 @@ func (s *Store) Decision(id string) (Decision, error) {
 		var stored []byte
 		var err error
 		if strings.HasPrefix(id, "dec_") {
-			stored, err = s.decisionIn(txn, id)
+			stored, _, err = s.decisionIn(txn, id)
 		}
 		if stored == nil && err == nil {
-			stored, err = s.decisionIn(txn, DecisionID(id))
+			stored, _, err = s.decisionIn(txn, DecisionID(id))
 		}
 		if err != nil {
 			return err
@@ -332,59 +332,68 @@ func (s *Store) Decision(id string) (Decision, error) {
 
 // decisionIn returns the decision JSON of a decision id (nil if none) as
 // the snapshot of txn sees it.
-func (s *Store) decisionIn(txn *badger.Txn, decisionID string) ([]byte, error) {
+func (s *Store) decisionIn(txn *badger.Txn, decisionID string) ([]byte, paymentPrint, error) {
 	item, err := txn.Get([]byte(prefixDecision + decisionID))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, nil
+		return nil, paymentPrint{}, nil
 	} else if err != nil {
-		return nil, err
+		return nil, paymentPrint{}, err
 	}
-	var seq uint64
+	// The value is the decision's audit sequence number, then (in stores
+	// written since the print was added) the payment's print.
+	var (
+		seq uint64
+		fp  paymentPrint
+	)
 	err = item.Value(func(v []byte) error {
 		n, k := binary.Uvarint(v)
-		if k <= 0 || k != len(v) || n == 0 {
+		if k <= 0 || n == 0 || (len(v) != k && len(v) != k+printLen) {
 			return fmt.Errorf("corrupt decision record %q", item.Key())
 		}
 		seq = n
+		if len(v) == k+printLen {
+			fp = decodePrint(v[k:])
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, paymentPrint{}, err
 	}
 	e, err := s.audit.Entry(txn, seq)
 	if err != nil {
-		return nil, fmt.Errorf("decision %s: %w", decisionID, err)
+		return nil, paymentPrint{}, fmt.Errorf("decision %s: %w", decisionID, err)
 	}
 	if e.Kind != entryDecision {
-		return nil, fmt.Errorf("decision %s: audit entry %d is a %q entry", decisionID, seq, e.Kind)
+		return nil, paymentPrint{}, fmt.Errorf("decision %s: audit entry %d is a %q entry", decisionID, seq, e.Kind)
 	}
-	return e.Payload, nil
+	return e.Payload, fp, nil
 }
 
 // lookup returns the stored decision JSON of an event id (nil if none) and
 // the transaction's current status.
 func (s *Store) lookup(eventID string) (dec []byte, status string, err error) {
 	err = s.db.View(func(txn *badger.Txn) error {
-		dec, status, err = s.lookupIn(txn, eventID, DecisionID(eventID))
+		dec, _, status, err = s.lookupIn(txn, eventID, DecisionID(eventID))
 		return err
 	})
 	return dec, status, err
 }
 
 // lookupIn is lookup in the snapshot of txn; decisionID is the event's.
-func (s *Store) lookupIn(txn *badger.Txn, eventID, decisionID string) (dec []byte, status string, err error) {
-	dec, err = s.decisionIn(txn, decisionID)
+// fp is the stored payment print (zero in older stores).
+func (s *Store) lookupIn(txn *badger.Txn, eventID, decisionID string) (dec []byte, fp paymentPrint, status string, err error) {
+	dec, fp, err = s.decisionIn(txn, decisionID)
 	if dec == nil || err != nil {
-		return nil, "", err
+		return nil, paymentPrint{}, "", err
 	}
 	item, err := txn.Get([]byte(prefixStatus + eventID))
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return dec, StatusCreated, nil
+		return dec, fp, StatusCreated, nil
 	} else if err != nil {
-		return nil, "", err
+		return nil, paymentPrint{}, "", err
 	}
 	v, err := item.ValueCopy(nil)
-	return dec, string(v), err
+	return dec, fp, string(v), err
 }
 
 func emitKey(eventID, status string) []byte {

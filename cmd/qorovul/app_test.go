@@ -198,6 +198,29 @@ func TestPreauthIdempotent(t *testing.T) {
 	})
 }
 
+// TestPreauthReusedID: an event id already decided, sent again for another
+// payment (another amount), gets 409 in the one error shape, not the first
+// payment's allow; the first payment's retry still gets its decision.
+func TestPreauthReusedID(t *testing.T) {
+	a := MustOpenApp(t, t.TempDir())
+	first, _ := a.MustPreauth(testEvent("reuse_1", "usr_reuse", "+998901234567", 0, "10.00"))
+	if first.Outcome != engine.OutcomeAllow {
+		t.Fatalf("first payment: %s", first.Outcome)
+	}
+	body, _ := json.Marshal(testEvent("reuse_1", "usr_reuse", "+998901234567", 0, "4000.00"))
+	status, b, _ := a.Do(http.MethodPost, "/v1/preauth", engine.RolePayment, "application/json", body)
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil || status != http.StatusConflict || e.Error.Code != engine.ECONFLICT ||
+		!strings.Contains(e.Error.Message, "reuse_1") || !strings.Contains(e.Error.Message, "amount") {
+		t.Fatalf("reused id for another amount: %d %s", status, b)
+	}
+	if again, hdr := a.MustPreauth(testEvent("reuse_1", "usr_reuse", "+998901234567", 0, "10.00")); again.DecisionID != first.DecisionID || hdr.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the first payment's retry: %+v", again)
+	}
+}
+
 // TestPreauthConcurrentCount is acceptance 4's first half: 1,000 concurrent
 // calls for one payer count exactly 1,000.
 func TestPreauthConcurrentCount(t *testing.T) {
