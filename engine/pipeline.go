@@ -21,7 +21,10 @@ const (
 	DefaultMaxBatch  = 512  // events per Badger transaction
 	DefaultMinBatch  = 32   // events a batch waits for if they are in flight
 	DefaultQueueSize = 4096 // events waiting between stages
-	pruneEvery       = 8192 // committed events between window-record prunes
+	// DefaultMaxFutureSkew is how far ahead of the engine's clock an
+	// event's occurred_at may be.
+	DefaultMaxFutureSkew = time.Hour
+	pruneEvery           = 8192 // committed events between window-record prunes
 )
 
 // Observer receives the pipeline's measurements (the HTTP layer exports
@@ -68,6 +71,11 @@ type PipelineConfig struct {
 	QueueSize int
 	// MaxEventsPerKey bounds window memory (DefaultMaxEventsPerKey if 0).
 	MaxEventsPerKey int
+	// MaxFutureSkew is how far ahead of Clock an event's occurred_at may
+	// be (DefaultMaxFutureSkew if 0). The windows keep the 7 days before
+	// the newest event time they have seen, so one event dated far ahead
+	// would age every real event out of them: such events are refused.
+	MaxFutureSkew time.Duration
 }
 
 // Pipeline decides events, exactly once each, and makes every decision
@@ -192,6 +200,9 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	if cfg.Rates.Rates == nil {
 		cfg.Rates = DefaultRates()
 	}
+	if cfg.MaxFutureSkew <= 0 {
+		cfg.MaxFutureSkew = DefaultMaxFutureSkew
+	}
 	p := &Pipeline{
 		cfg:     cfg,
 		store:   cfg.Store,
@@ -227,6 +238,10 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 // decision with Duplicate set. If ctx ends first the event may still be
 // decided: a retry returns that decision.
 func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
+	if ahead := ev.OccurredAt.Sub(p.cfg.Clock.Now()); ahead > p.cfg.MaxFutureSkew {
+		return Result{}, &Error{Code: EINVALID, Message: "invalid event", Fields: []FieldError{{Field: "occurred_at",
+			Problem: fmt.Sprintf("is %s ahead of the engine's clock; at most %s is accepted", ahead.Round(time.Second), p.cfg.MaxFutureSkew)}}}
+	}
 	usd, err := p.cfg.Rates.AmountUSD(&ev)
 	if err != nil {
 		return Result{}, err

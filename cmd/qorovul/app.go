@@ -37,6 +37,8 @@ type Config struct {
 	FXRatesFile string // empty: the shipped table
 	// TLSCert and TLSKey, both or neither, serve the HTTP API over TLS.
 	TLSCert, TLSKey string
+	// MaxFutureSkew is how far ahead of the clock an event may be dated.
+	MaxFutureSkew time.Duration
 
 	Stream StreamConfig // topics and group when Brokers is set (stream.go)
 }
@@ -57,6 +59,9 @@ func (c Config) Validate() error {
 		if st, err := os.Stat(d.dir); err != nil || !st.IsDir() {
 			fe = append(fe, engine.FieldError{Field: d.flag, Problem: fmt.Sprintf("%q is not a readable directory", d.dir)})
 		}
+	}
+	if c.MaxFutureSkew < 0 {
+		fe = append(fe, engine.FieldError{Field: "--max-future-skew", Problem: fmt.Sprintf("%s is negative", c.MaxFutureSkew)})
 	}
 	switch {
 	case c.TLSCert == "" && c.TLSKey == "":
@@ -160,6 +165,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	scorer := &engine.Scorer{Policy: policy, Screener: a.Screening, Clock: a.Clock, Log: a.Log}
 	a.Pipeline, err = engine.NewPipeline(engine.PipelineConfig{
 		Store: a.Store, Scorer: scorer, Rates: rates, Clock: a.Clock, Log: a.Log, Observer: a.Metrics,
+		MaxFutureSkew: a.Config.MaxFutureSkew,
 	})
 	if err != nil {
 		return err

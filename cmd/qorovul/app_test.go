@@ -221,6 +221,31 @@ func TestPreauthReusedID(t *testing.T) {
 	}
 }
 
+// TestPreauthFutureEvent: an event dated two days ahead of the clock gets a
+// 400 naming occurred_at (the windows would otherwise age every present
+// event out); a negative --max-future-skew is refused at start.
+func TestPreauthFutureEvent(t *testing.T) {
+	a := MustOpenApp(t, t.TempDir())
+	ev := testEvent("future_1", "usr_future", "+998901234567", 0, "10.00")
+	ev["occurred_at"] = time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	body, _ := json.Marshal(ev)
+	status, b, _ := a.Do(http.MethodPost, "/v1/preauth", engine.RolePayment, "application/json", body)
+	var e struct {
+		Error struct {
+			Code   string
+			Fields []engine.FieldError
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil || status != http.StatusBadRequest || e.Error.Code != engine.EINVALID ||
+		len(e.Error.Fields) != 1 || e.Error.Fields[0].Field != "occurred_at" || !strings.Contains(e.Error.Fields[0].Problem, "ahead of the engine's clock") {
+		t.Fatalf("an event two days ahead: %d %s", status, b)
+	}
+	_, errOut, code := runCLI(t, map[string]string{"QOROVUL_DATA_DIR": t.TempDir()}, "serve", "--http-addr", "127.0.0.1:0", "--max-future-skew", "-1s")
+	if code != 1 || !strings.Contains(errOut, "--max-future-skew: -1s is negative") {
+		t.Fatalf("negative --max-future-skew: %d %s", code, errOut)
+	}
+}
+
 // TestPreauthConcurrentCount is acceptance 4's first half: 1,000 concurrent
 // calls for one payer count exactly 1,000.
 func TestPreauthConcurrentCount(t *testing.T) {

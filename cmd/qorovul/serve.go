@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/qorovul/qorovul/engine"
 )
 
 // runServe runs the service until SIGTERM or SIGINT, then shuts down
@@ -20,6 +22,7 @@ func runServe(ctx context.Context, args []string, getenv env, stderr io.Writer) 
 	fs.StringVar(&cfg.Brokers, "brokers", "", "comma-separated Kafka bootstrap brokers; empty runs the API only")
 	streamFlags(fs, &cfg.Stream)
 	fs.StringVar(&cfg.FXRatesFile, "fx-rates", "", "JSON file of USD rates to use instead of the shipped table")
+	fs.DurationVar(&cfg.MaxFutureSkew, "max-future-skew", engine.DefaultMaxFutureSkew, "how far ahead of this machine's clock an event's occurred_at may be; later ones are refused (0: the default)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate (chain) to serve the HTTP API over TLS, with --tls-key; SIGHUP reloads it")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	logLevel := fs.String("log-level", DefaultLogLevel, "debug, info, warn or error")
