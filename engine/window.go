@@ -2,6 +2,7 @@ package engine
 
 import (
 	"hash/maphash"
+	"math"
 	"slices"
 	"time"
 )
@@ -117,13 +118,13 @@ func (w *Windows) Apply(e WindowEvent) Features {
 	nums24 := w.scratch[:0]
 	for i := range es {
 		x := &es[i]
-		sum7d += x.usd
+		sum7d = addSat(sum7d, x.usd)
 		f.PayerCount7d++
 		if x.at > t-window24h {
-			sum24h += x.usd
+			sum24h = addSat(sum24h, x.usd)
 			f.PayerCount24h++
 			if x.at > t-window1h {
-				sum1h += x.usd
+				sum1h = addSat(sum1h, x.usd)
 				f.PayerCount1h++
 			}
 		}
@@ -254,6 +255,20 @@ func (w *Windows) Keys() (payers, numbers, tokens int) {
 
 // High returns the newest event time applied, in Unix milliseconds.
 func (w *Windows) High() int64 { return w.high }
+
+// addSat adds amounts in micro-dollars, stopping at the int64 bounds: a
+// payer's thousands of payments of up to a trillion dollars each must not
+// wrap around to a sum below the limits.
+func addSat(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
+	}
+	return s
+}
 
 func pruneP(es []payerEntry, cutoff int64) []payerEntry {
 	n := after(es, cutoff)

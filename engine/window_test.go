@@ -198,3 +198,25 @@ func BenchmarkWindowsApply(b *testing.B) {
 		}
 	}
 }
+
+// TestWindowAmountsSaturate: a payer's sums stop at the largest amount
+// instead of wrapping around to a negative one, which would pass every
+// amount limit for the rest of the window.
+func TestWindowAmountsSaturate(t *testing.T) {
+	w := engine.NewWindows(0)
+	const trillionUSD = int64(999_999_999_999) * 1_000_000 // the largest amount validation lets in, in micro-dollars
+	var f engine.Features
+	// Ten of them wrap an int64 sum to about -8.4e18.
+	for i := range 10 {
+		f = w.Apply(engine.WindowEvent{At: int64(i) * 1000, PayerID: "usr_big", MSISDN: "+998901234567", MicroUSD: trillionUSD})
+	}
+	limit := decimal.NewFromInt(1000)
+	for name, v := range map[string]decimal.Decimal{"1h": f.PayerAmountUSD1h, "24h": f.PayerAmountUSD24h, "7d": f.PayerAmountUSD7d} {
+		if !v.GreaterThan(limit) {
+			t.Errorf("payer amount %s after 10 payments of a trillion dollars: %s", name, v)
+		}
+	}
+	if f.PayerCount1h != 10 {
+		t.Fatalf("count %d, want 10", f.PayerCount1h)
+	}
+}
