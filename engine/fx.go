@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/shopspring/decimal"
 )
@@ -86,8 +87,23 @@ func microUSD(d decimal.Decimal) int64 {
 		}
 		return m
 	}
-	return d.Mul(usdScale).Round(0).IntPart()
+	m := d.Mul(usdScale).Round(0)
+	// Past the int64 range IntPart would wrap: an amount of more than
+	// nine trillion dollars (only a custom rate table can make one) counts
+	// as the largest there is.
+	switch {
+	case m.GreaterThan(maxMicroUSD):
+		return math.MaxInt64
+	case m.LessThan(minMicroUSD):
+		return math.MinInt64
+	}
+	return m.IntPart()
 }
+
+var (
+	maxMicroUSD = decimal.NewFromInt(math.MaxInt64)
+	minMicroUSD = decimal.NewFromInt(math.MinInt64)
+)
 
 // fromMicroUSD is the inverse of microUSD.
 func fromMicroUSD(m int64) decimal.Decimal {

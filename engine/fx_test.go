@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -28,10 +29,27 @@ func TestParseRates(t *testing.T) {
 }
 
 // TestMicroUSD: the int64 fast path gives what decimal arithmetic gives,
-// rounding half away from zero past six decimals.
+// rounding half away from zero past six decimals, and amounts past the
+// int64 range stop at its bounds instead of wrapping.
 func TestMicroUSD(t *testing.T) {
 	usdScale := decimal.New(1, 6)
-	want := func(d decimal.Decimal) int64 { return d.Mul(usdScale).Round(0).IntPart() }
+	top, bottom := decimal.NewFromInt(math.MaxInt64), decimal.NewFromInt(math.MinInt64)
+	want := func(d decimal.Decimal) int64 {
+		m := d.Mul(usdScale).Round(0)
+		switch {
+		case m.GreaterThan(top):
+			return math.MaxInt64
+		case m.LessThan(bottom):
+			return math.MinInt64
+		}
+		return m.IntPart()
+	}
+	for s, w := range map[string]int64{"9223372036854.775807": math.MaxInt64, "9223372036854.775808": math.MaxInt64,
+		"1e20": math.MaxInt64, "-9223372036854.775808": math.MinInt64, "-1e20": math.MinInt64} {
+		if got := engine.MicroUSD(decimal.RequireFromString(s)); got != w {
+			t.Errorf("MicroUSD(%s) = %d, want %d", s, got, w)
+		}
+	}
 	for _, s := range []string{"0", "10.00", "-10.5", "0.000001", "0.0000005", "-0.0000005", "0.00000049",
 		"123456789012.123456", "999999999999.999999", "1e3", "12.5e-3", "9223372036.854775807"} {
 		d := decimal.RequireFromString(s)
