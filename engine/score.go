@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 
 	"github.com/qorovul/qorovul/rules"
 )
@@ -31,6 +33,19 @@ type Scorer struct {
 	Screener NameScreener // optional: nil screens nothing
 	Clock    Clock
 	Log      *slog.Logger
+}
+
+// evalPolicy is Policy.Eval with a panic turned into an error, so that a
+// fault in the policy engine holds the payment for review (policy_error)
+// instead of stopping the service.
+func (s *Scorer) evalPolicy(ctx context.Context, in *rules.Input, eventID string) (res rules.Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.Log.Error("policy evaluation panicked", "event_id", eventID, "panic", v, "stack", string(debug.Stack()))
+			res, err = rules.Result{}, fmt.Errorf("policy evaluation panicked: %v", v)
+		}
+	}()
+	return s.Policy.Eval(ctx, in)
 }
 
 // Score decides ev given its features.
@@ -69,7 +84,7 @@ func (s *Scorer) score(ctx context.Context, ev *Event, f *Features, decisionID s
 		}
 	}
 	d.PolicyVersion = s.Policy.Version()
-	res, err := s.Policy.Eval(ctx, &in)
+	res, err := s.evalPolicy(ctx, &in, ev.ID)
 	if err != nil {
 		s.Log.Error("policy evaluation failed", "event_id", ev.ID, "err", err)
 		d.Outcome, d.Score = OutcomeReview, 100

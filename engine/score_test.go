@@ -19,6 +19,16 @@ func (failingScreener) ScreenName(string) ([]engine.SanctionsMatch, error) {
 }
 func (failingScreener) Version() string { return "sha256:test" }
 
+// panickingPolicy stands for a fault inside the policy engine: it panics.
+type panickingPolicy struct{}
+
+func (panickingPolicy) Eval(context.Context, *rules.Input) (rules.Result, error) {
+	var m map[string]int
+	m["boom"]++ // assignment to a nil map
+	return rules.Result{}, nil
+}
+func (panickingPolicy) Version() string { return "sha256:panics" }
+
 func TestScorerFailsClosed(t *testing.T) {
 	ev := recharge("tx_fc", "usr_fc", "+998901234567", t0, "10.00")
 	ev.Beneficiary.Name = "Alisher Karimov"
@@ -36,6 +46,13 @@ func TestScorerFailsClosed(t *testing.T) {
 		s := &engine.Scorer{Policy: pol, Clock: fixedClock{t0}, Log: discard}
 		if d := s.Score(context.Background(), &ev, &f); d.Outcome != engine.OutcomeAllow {
 			t.Fatalf("baseline: %+v", d)
+		}
+	})
+	t.Run("PolicyPanic", func(t *testing.T) {
+		s := &engine.Scorer{Policy: panickingPolicy{}, Clock: fixedClock{t0}, Log: discard}
+		d := s.Score(context.Background(), &ev, &f)
+		if d.Outcome != engine.OutcomeReview || !hasReason(d, engine.ReasonPolicyError) || d.HoldID == "" {
+			t.Fatalf("%+v", d)
 		}
 	})
 	t.Run("ScreeningError", func(t *testing.T) {
