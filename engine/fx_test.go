@@ -33,16 +33,15 @@ func TestParseRates(t *testing.T) {
 // int64 range stop at its bounds instead of wrapping.
 func TestMicroUSD(t *testing.T) {
 	usdScale := decimal.New(1, 6)
-	top, bottom := decimal.NewFromInt(math.MaxInt64), decimal.NewFromInt(math.MinInt64)
 	want := func(d decimal.Decimal) int64 {
-		m := d.Mul(usdScale).Round(0)
-		switch {
-		case m.GreaterThan(top):
-			return math.MaxInt64
-		case m.LessThan(bottom):
-			return math.MinInt64
+		m := d.Mul(usdScale).Round(0).BigInt()
+		if m.IsInt64() {
+			return m.Int64()
 		}
-		return m.IntPart()
+		if m.Sign() > 0 {
+			return math.MaxInt64
+		}
+		return math.MinInt64
 	}
 	for s, w := range map[string]int64{"9223372036854.775807": math.MaxInt64, "9223372036854.775808": math.MaxInt64,
 		"1e20": math.MaxInt64, "-9223372036854.775808": math.MinInt64, "-1e20": math.MinInt64} {
