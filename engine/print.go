@@ -68,6 +68,6 @@ func decodePrint(b []byte) (p paymentPrint) {
 // reusedIDError is the error for a record that reuses an event id decided
 // for another payment; it names the parts that differ, not their values.
 func reusedIDError(id string, parts []string) error {
-	return Errorf(ECONFLICT, "event id %s was decided for another payment (its %s differ); a new payment needs a new id",
+	return Errorf(ECONFLICT, "event id %s was decided for another payment (what differs: %s); a new payment needs a new id",
 		id, strings.Join(parts, ", "))
 }
