@@ -92,11 +92,23 @@ func startStream(ctx context.Context, a *App, brokers string, sc StreamConfig) (
 	if strings.EqualFold(sec.SASLMechanism, SASLPlain) && !sec.tlsOn() {
 		a.Log.Warn("SASL PLAIN without TLS sends the password in the clear; add --kafka-tls")
 	}
+	var (
+		obs   stream.Observer
+		dlqBy *prometheus.CounterVec
+	)
+	if a.Metrics != nil {
+		dlqBy = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qorovul_stream_dlq_total", Help: "Records produced to the DLQ, by error code."}, []string{"code"})
+		for _, code := range []string{engine.EINVALID, engine.ECONFLICT, engine.ENOTFOUND, engine.ETOOLARGE} {
+			dlqBy.WithLabelValues(code) // every series from the start, at 0
+		}
+		obs = deadLetterCounter{dlqBy}
+	}
 	c, err := stream.New(stream.Config{
 		Brokers: list, Group: sc.Group, ClientID: sc.ClientID, InstanceID: sc.InstanceID,
 		InputTopic: sc.EventsTopic, DecisionsTopic: sc.DecisionsTopic, DLQTopic: sc.DLQTopic, StatusTopic: sc.StatusTopic,
 		Partitions: int32(sc.Partitions), MaxInFlight: sc.MaxInFlight,
 		Log:        a.Log.With("component", "stream"),
+		Observer:   obs,
 		ClientOpts: opts,
 	}, a.Pipeline)
 	if err != nil {
@@ -114,7 +126,7 @@ func startStream(ctx context.Context, a *App, brokers string, sc StreamConfig) (
 		return nil, fmt.Errorf("kafka %s: %w", brokers, err)
 	}
 	if a.Metrics != nil {
-		if err := registerStreamMetrics(a.Metrics.Registry(), c); err != nil {
+		if err := registerStreamMetrics(a.Metrics.Registry(), c, dlqBy); err != nil {
 			c.Close()
 			return nil, err
 		}
@@ -141,8 +153,19 @@ func startStream(ctx context.Context, a *App, brokers string, sc StreamConfig) (
 	return c, nil
 }
 
-// registerStreamMetrics exports the consumer's counters on /metrics.
-func registerStreamMetrics(reg *prometheus.Registry, c *stream.Consumer) error {
+// deadLetterCounter counts the consumer's dead letters by error code; the
+// consumer's other counters are read from its Stats.
+type deadLetterCounter struct{ byCode *prometheus.CounterVec }
+
+func (d deadLetterCounter) DeadLettered(code string)   { d.byCode.WithLabelValues(code).Inc() }
+func (deadLetterCounter) Consumed(int)                 {}
+func (deadLetterCounter) Decided(string, bool)         {}
+func (deadLetterCounter) StatusChanged(string, string) {}
+func (deadLetterCounter) Committed(int)                {}
+
+// registerStreamMetrics exports the consumer's counters on /metrics, and
+// dlqBy, its dead letters by error code.
+func registerStreamMetrics(reg *prometheus.Registry, c *stream.Consumer, dlqBy *prometheus.CounterVec) error {
 	counter := func(name, help string, f func(stream.Stats) int64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f(c.Stats())) })
 	}
@@ -153,7 +176,7 @@ func registerStreamMetrics(reg *prometheus.Registry, c *stream.Consumer) error {
 	for _, col := range []prometheus.Collector{
 		counter("qorovul_stream_records_consumed_total", "Input records polled.", func(s stream.Stats) int64 { return s.Consumed }),
 		counter("qorovul_stream_decisions_produced_total", "Decisions produced (duplicates included).", func(s stream.Stats) int64 { return s.Decided }),
-		counter("qorovul_stream_dlq_total", "Records produced to the DLQ.", func(s stream.Stats) int64 { return s.DeadLettered }),
+		dlqBy,
 		counter("qorovul_stream_status_changes_total", "Status changes produced.", func(s stream.Stats) int64 { return s.StatusChanges }),
 		counter("qorovul_stream_records_committed_total", "Input records whose offsets are committed.", func(s stream.Stats) int64 { return s.Committed }),
 		counter("qorovul_stream_retries_total", "Transient submit or produce failures retried.", func(s stream.Stats) int64 { return s.Retries }),

@@ -245,6 +245,12 @@ func TestStreamKcat(t *testing.T) {
 	}
 	decisions := kcatConsume(t, kcat, broker, stream.DefaultDecisionsTopic)
 	dlq := kcatConsume(t, kcat, broker, stream.DefaultDLQTopic)
+	// The dead letters by error code: every malformed record is invalid.
+	for code, want := range map[string]float64{engine.EINVALID: bad, engine.ECONFLICT: 0} {
+		if v, err := metric(addr, `qorovul_stream_dlq_total{code="`+code+`"}`); err != nil || v != want {
+			t.Fatalf("dead letters with code %s on /metrics: %v (%v), want %v", code, v, err, want)
+		}
+	}
 
 	if len(decisions) != n {
 		t.Fatalf("kcat read %d decisions, want exactly %d", len(decisions), n)
