@@ -397,3 +397,37 @@ func TestServeLeastPrivilege(t *testing.T) {
 		}
 	})
 }
+
+// TestServeSASLMechanisms: serve authenticates with each mechanism it
+// offers against a cluster that knows the user under that mechanism only,
+// and warns that PLAIN without TLS sends the password in the clear.
+func TestServeSASLMechanisms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary; skipped in -short")
+	}
+	for _, mech := range []string{SASLPlain, SASLScramSHA256, SASLScramSHA512} {
+		t.Run(mech, func(t *testing.T) {
+			c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser(mech, secUser, secPassword))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			t.Setenv("QOROVUL_BROKERS", c.ListenAddrs()[0])
+			t.Setenv("QOROVUL_KAFKA_SASL_MECHANISM", strings.ToLower(mech))
+			t.Setenv("QOROVUL_KAFKA_SASL_USER", secUser)
+			t.Setenv("QOROVUL_KAFKA_SASL_PASSWORD", secPassword)
+			serve, logs := startServe(t, t.TempDir(), freeAddr(t)) // healthy once the topics exist: authenticated
+			serve.Process.Signal(syscall.SIGTERM)
+			if err := serve.Wait(); err != nil {
+				t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
+			}
+			out := logs.String()
+			if !strings.Contains(out, "sasl_mechanism="+mech) || strings.Contains(out, secPassword) {
+				t.Fatalf("serve's log:\n%s", out)
+			}
+			if warned := strings.Contains(out, "SASL PLAIN without TLS"); warned != (mech == SASLPlain) {
+				t.Fatalf("warned of PLAIN without TLS: %v, for %s:\n%s", warned, mech, out)
+			}
+		})
+	}
+}
