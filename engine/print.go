@@ -7,24 +7,35 @@ import (
 )
 
 // paymentPrint identifies the payment an event id was decided for: hashes
-// of its payer id, its beneficiary's number and its amount with currency
-// (0 where the record has none). A later record of the same id whose print
-// differs from the stored one is another payment reusing the id, not a
-// retry or a status change of the first: returning the first's decision
-// for it would answer for a payment that was never scored.
-type paymentPrint [3]uint64
+// of its payer's id and name, its beneficiary's number and name, and its
+// amount with currency (0 where the record has none). A later record of the
+// same id whose print differs from the stored one is another payment
+// reusing the id, not a retry or a status change of the first: returning
+// the first's decision for it would answer for a payment that was never
+// scored, or for names that were never screened.
+type paymentPrint [5]uint64
+
+// printParts names the print's parts, in order.
+var printParts = [...]string{"payer", "payer name", "beneficiary msisdn", "beneficiary name", "amount"}
 
 // printLen is the print's size where it is stored, after the audit
 // sequence number in the decision record.
-const printLen = 3 * 8
+const printLen = len(printParts) * 8
 
-// printOf returns ev's print.
+// printOf returns ev's print. Names are compared by their words, case
+// folded, so that a source that capitalises them in one record and not in
+// the next is not taken for another payment.
 func printOf(ev *Event) paymentPrint {
 	var amount string
 	if ev.Amount.Currency != "" {
 		amount = ev.Amount.Currency + " " + ev.Amount.Value.String()
 	}
-	return paymentPrint{printHash(ev.Payer.ID), printHash(ev.Beneficiary.MSISDN), printHash(amount)}
+	return paymentPrint{printHash(ev.Payer.ID), printHash(nameKey(ev.Payer.Name)), printHash(ev.Beneficiary.MSISDN),
+		printHash(nameKey(ev.Beneficiary.Name)), printHash(amount)}
+}
+
+func nameKey(name string) string {
+	return strings.Join(strings.Fields(strings.ToLower(name)), " ")
 }
 
 func printHash(s string) uint64 {
@@ -43,7 +54,7 @@ func printHash(s string) uint64 {
 // none): a part one record lacks is not compared.
 func (a paymentPrint) differs(b paymentPrint) []string {
 	var out []string
-	for i, name := range [...]string{"payer", "beneficiary msisdn", "amount"} {
+	for i, name := range printParts {
 		if a[i] != 0 && b[i] != 0 && a[i] != b[i] {
 			out = append(out, name)
 		}

@@ -18,7 +18,11 @@ import (
 func TestReusedEventIDRefused(t *testing.T) {
 	dir := t.TempDir()
 	p, store := MustOpenPipeline(t, dir)
-	first := MustSubmit(t, p, recharge("tx_reuse", "usr_r", "+998901234567", t0, "10.00"))
+	named := func(ev engine.Event, payer, beneficiary string) engine.Event {
+		ev.Payer.Name, ev.Beneficiary.Name = payer, beneficiary
+		return ev
+	}
+	first := MustSubmit(t, p, named(recharge("tx_reuse", "usr_r", "+998901234567", t0, "10.00"), "John Smith", "Alisher Karimov"))
 
 	refused := func(p *engine.Pipeline, ev engine.Event, part string) {
 		t.Helper()
@@ -33,13 +37,23 @@ func TestReusedEventIDRefused(t *testing.T) {
 	refused(p, recharge("tx_reuse", "usr_r", "+998901234567", t0, "5000.00"), "amount")
 	refused(p, recharge("tx_reuse", "usr_r", "+998931112233", t0, "10.00"), "beneficiary msisdn")
 	refused(p, recharge("tx_reuse", "usr_other", "+998901234567", t0, "10.00"), "payer")
+	// The names are screened: another name under the id was never screened.
+	refused(p, named(recharge("tx_reuse", "usr_r", "+998901234567", t0, "10.00"), "Ivan Petrov", ""), "payer name")
+	refused(p, named(recharge("tx_reuse", "usr_r", "+998901234567", t0, "10.00"), "", "Dilshod Rakhimov"), "beneficiary name")
 	sent := recharge("tx_reuse", "usr_r", "+998901234567", t0, "5000.00")
 	sent.Status = engine.StatusSent
 	refused(p, sent, "amount")
 
-	again := MustSubmit(t, p, recharge("tx_reuse", "usr_r", "+998901234567", t0, "10.00"))
-	if !again.Duplicate || again.Decision.DecisionID != first.Decision.DecisionID {
-		t.Fatalf("the same payment again: %+v", again)
+	// The same payment again, with its names as another record of the
+	// source may write them, or without them.
+	for _, ev := range []engine.Event{
+		recharge("tx_reuse", "usr_r", "+998901234567", t0, "10.00"),
+		named(recharge("tx_reuse", "usr_r", "+998901234567", t0, "10"), "JOHN  SMITH", "alisher karimov"),
+	} {
+		again := MustSubmit(t, p, ev)
+		if !again.Duplicate || again.Decision.DecisionID != first.Decision.DecisionID {
+			t.Fatalf("the same payment again: %+v", again)
+		}
 	}
 	change := recharge("tx_reuse", "usr_r", "+998901234567", t0.Add(time.Minute), "10.00")
 	change.Status = engine.StatusSent
