@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync/atomic"
 
 	"github.com/qorovul/qorovul/rules"
 )
@@ -33,19 +34,40 @@ type Scorer struct {
 	Screener NameScreener // optional: nil screens nothing
 	Clock    Clock
 	Log      *slog.Logger
+
+	swapped atomic.Pointer[policyBox] // set by SwapPolicy; wins over Policy
+}
+
+type policyBox struct{ p Policy }
+
+// SwapPolicy makes p the policy of every decision scored from now on and
+// returns the one it replaces. Decisions being scored keep the policy they
+// began with: each takes its policy_version and its result from the same
+// one.
+func (s *Scorer) SwapPolicy(p Policy) Policy {
+	old := s.policy()
+	s.swapped.Store(&policyBox{p})
+	return old
+}
+
+func (s *Scorer) policy() Policy {
+	if b := s.swapped.Load(); b != nil {
+		return b.p
+	}
+	return s.Policy
 }
 
 // evalPolicy is Policy.Eval with a panic turned into an error, so that a
 // fault in the policy engine holds the payment for review (policy_error)
 // instead of stopping the service.
-func (s *Scorer) evalPolicy(ctx context.Context, in *rules.Input, eventID string) (res rules.Result, err error) {
+func (s *Scorer) evalPolicy(ctx context.Context, pol Policy, in *rules.Input, eventID string) (res rules.Result, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.Log.Error("policy evaluation panicked", "event_id", eventID, "panic", v, "stack", string(debug.Stack()))
 			res, err = rules.Result{}, fmt.Errorf("policy evaluation panicked: %v", v)
 		}
 	}()
-	return s.Policy.Eval(ctx, in)
+	return pol.Eval(ctx, in)
 }
 
 // Score decides ev given its features.
@@ -83,8 +105,9 @@ func (s *Scorer) score(ctx context.Context, ev *Event, f *Features, decisionID s
 			}
 		}
 	}
-	d.PolicyVersion = s.Policy.Version()
-	res, err := s.evalPolicy(ctx, &in, ev.ID)
+	pol := s.policy()
+	d.PolicyVersion = pol.Version()
+	res, err := s.evalPolicy(ctx, pol, &in, ev.ID)
 	if err != nil {
 		s.Log.Error("policy evaluation failed", "event_id", ev.ID, "err", err)
 		d.Outcome, d.Score = OutcomeReview, 100

@@ -84,3 +84,66 @@ func TestScorerFailsClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestScorerSwapPolicy: while the policy is swapped back and forth, every
+// decision takes its outcome and its policy_version from the same policy.
+func TestScorerSwapPolicy(t *testing.T) {
+	load := func(outcome string) *rules.Policy {
+		t.Helper()
+		dir := t.TempDir()
+		rego := "package qorovul\n\ndecision := {\"outcome\": \"allow\", \"score\": 0, \"reasons\": set()}\n"
+		if outcome == "review" {
+			rego = "package qorovul\n\ndecision := {\"outcome\": \"review\", \"score\": 10, \"reasons\": {{\"code\": \"amount_over_limit\", \"message\": \"m\", \"severity\": \"review\", \"weight\": 10}}}\n"
+		}
+		if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(rego), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := rules.Load(os.DirFS(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	allow, review := load("allow"), load("review")
+	outcomeOf := map[string]string{allow.Version(): engine.OutcomeAllow, review.Version(): engine.OutcomeReview}
+	s := &engine.Scorer{Policy: allow, Clock: fixedClock{t0}, Log: discard}
+	if old := s.SwapPolicy(review); old != allow {
+		t.Fatalf("SwapPolicy returned %v, want the policy it replaced", old)
+	}
+	s.SwapPolicy(allow)
+
+	ev := recharge("tx_swap", "usr_swap", "+998901234567", t0, "10.00")
+	if err := engine.Validate(&ev); err != nil {
+		t.Fatal(err)
+	}
+	f := engine.Features{PayerCount1h: 1}
+	stop, swapped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(swapped)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if i%2 == 0 {
+				s.SwapPolicy(review)
+			} else {
+				s.SwapPolicy(allow)
+			}
+		}
+	}()
+	seen := map[string]int{}
+	for range 2000 {
+		d := s.Score(context.Background(), &ev, &f)
+		if want := outcomeOf[d.PolicyVersion]; d.Outcome != want {
+			t.Fatalf("outcome %s under policy %s, whose outcome is %q", d.Outcome, d.PolicyVersion, want)
+		}
+		seen[d.Outcome]++
+	}
+	close(stop)
+	<-swapped
+	if seen[engine.OutcomeAllow] == 0 || seen[engine.OutcomeReview] == 0 {
+		t.Fatalf("outcomes %v: the swaps did not interleave with the scoring", seen)
+	}
+}

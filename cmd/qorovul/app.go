@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/qorovul/qorovul/engine"
@@ -108,6 +109,7 @@ type App struct {
 	ln     net.Listener
 	server *http.Server
 	cert   *certificate // nil without --tls-cert
+	scorer *engine.Scorer
 	served chan error
 	// stops are run by Close, last added first, before the pipeline
 	// closes: consumers that feed the pipeline register theirs here.
@@ -162,9 +164,9 @@ func (a *App) Open(ctx context.Context) (err error) {
 		a.Log.Info("sanctions clearances loaded", "count", n)
 	}
 	a.Metrics = httpapi.NewMetrics()
-	scorer := &engine.Scorer{Policy: policy, Screener: a.Screening, Clock: a.Clock, Log: a.Log}
+	a.scorer = &engine.Scorer{Policy: policy, Screener: a.Screening, Clock: a.Clock, Log: a.Log}
 	a.Pipeline, err = engine.NewPipeline(engine.PipelineConfig{
-		Store: a.Store, Scorer: scorer, Rates: rates, Clock: a.Clock, Log: a.Log, Observer: a.Metrics,
+		Store: a.Store, Scorer: a.scorer, Rates: rates, Clock: a.Clock, Log: a.Log, Observer: a.Metrics,
 		MaxFutureSkew: a.Config.MaxFutureSkew,
 	})
 	if err != nil {
@@ -221,11 +223,11 @@ func (a *App) ReloadLists() error {
 	return nil
 }
 
-// Reload is what SIGHUP does: it loads the sanctions lists and the HTTP
-// API's TLS certificate again. What fails to load is logged and the
-// previous one stays in use.
+// Reload is what SIGHUP does: it loads the sanctions lists, the policy of
+// --policy and the HTTP API's TLS certificate again. What fails to load is
+// logged and the previous one stays in use.
 func (a *App) Reload() error {
-	err := a.ReloadLists()
+	err := errors.Join(a.ReloadLists(), a.ReloadPolicy())
 	if a.cert != nil {
 		if cerr := a.cert.reload(); cerr != nil {
 			a.Log.Error("TLS certificate reload failed; the previous certificate stays in use", "err", cerr)
@@ -289,6 +291,36 @@ func (a *App) Close(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ReloadPolicy loads the policy of --policy again, runs its _test.rego
+// files, and makes it the policy of every decision from then on. A policy
+// that does not compile or fails its own tests is logged and the one in use
+// stays. Without --policy (the shipped policy) there is nothing to reload.
+func (a *App) ReloadPolicy() error {
+	dir := a.Config.PolicyDir
+	if dir == "" || a.scorer == nil {
+		return nil
+	}
+	fail := func(err error) error {
+		a.Log.Error("policy reload failed; the previous policy stays in use", "policy", dir, "err", err)
+		return err
+	}
+	p, err := loadPolicy(dir)
+	if err != nil {
+		return fail(err)
+	}
+	var report strings.Builder
+	passed, failed, err := rules.RunTests(context.Background(), os.DirFS(dir), &report)
+	if err != nil {
+		return fail(fmt.Errorf("test --policy %s: %w", dir, err))
+	}
+	if failed > 0 {
+		return fail(fmt.Errorf("--policy %s: %d of its tests failed:\n%s", dir, failed, report.String()))
+	}
+	old := a.scorer.SwapPolicy(p)
+	a.Log.Info("policy reloaded", "policy", dir, "policy_version", p.Version(), "previous", old.Version(), "tests_passed", passed)
+	return nil
 }
 
 func loadPolicy(dir string) (*rules.Policy, error) {

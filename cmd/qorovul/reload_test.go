@@ -1,0 +1,104 @@
+package main
+
+import (
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/qorovul/qorovul/engine"
+	"github.com/qorovul/qorovul/rules"
+)
+
+// TestServeReloadsPolicy runs the binary with --policy: after its data is
+// edited (the single-payment limit lowered), SIGHUP makes the next
+// decisions use it, with the new policy_version; an edit that fails the
+// policy's own tests is refused on SIGHUP and the policy in use stays.
+func TestServeReloadsPolicy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary; skipped in -short")
+	}
+	policy := t.TempDir()
+	entries, err := fs.ReadDir(rules.DefaultFS(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(rules.DefaultFS(), e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(policy, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	out, errOut, code := runBin(t, "token", "create", "--data-dir", dir, "--role", "payment", "--name", "reload")
+	if code != 0 {
+		t.Fatalf("token create: %d %s", code, errOut)
+	}
+	token := strings.TrimSpace(out)
+	t.Setenv("QOROVUL_POLICY", policy)
+	addr := freeAddr(t)
+	serve, logs := startServe(t, dir, addr)
+	client := &http.Client{Timeout: 10 * time.Second}
+	decide := func(id string) engine.Decision {
+		t.Helper()
+		d, status, err := postPreauth(client, addr, token, testEvent(id, "usr_"+id, "+998901234567", 0, "300.00"))
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("preauth %s: %d %v\n%s", id, status, err, logs.String())
+		}
+		return d
+	}
+	before := decide("reload_a")
+	if before.Outcome != engine.OutcomeAllow {
+		t.Fatalf("300 USD under the shipped limit of 500: %s %v", before.Outcome, before.Reasons)
+	}
+
+	// A limit of 100 for recharges: the shipped policy's tests expect 500,
+	// so this edit fails them and is refused.
+	data := filepath.Join(policy, "data.json")
+	orig, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lowered := strings.Replace(string(orig), `"recharge": 500`, `"recharge": 100`, 1)
+	if lowered == string(orig) {
+		t.Fatal(`data.json has no "recharge": 500 to edit`)
+	}
+	if err := os.WriteFile(data, []byte(lowered), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	serve.Process.Signal(syscall.SIGHUP)
+	waitLog(t, logs, "of its tests failed")
+	if d := decide("reload_b"); d.Outcome != engine.OutcomeAllow || d.PolicyVersion != before.PolicyVersion {
+		t.Fatalf("after a refused reload: %s %s (was %s)", d.Outcome, d.PolicyVersion, before.PolicyVersion)
+	}
+
+	// The same edit with the policy's tests moved out of the directory
+	// (an operator who changes limits changes their tests too): reloaded.
+	tests, err := filepath.Glob(filepath.Join(policy, "*_test.rego"))
+	if err != nil || len(tests) == 0 {
+		t.Fatalf("the policy's tests: %v %v", tests, err)
+	}
+	for _, f := range tests {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	serve.Process.Signal(syscall.SIGHUP)
+	waitLog(t, logs, "policy reloaded")
+	after := decide("reload_c")
+	if after.Outcome != engine.OutcomeReview || after.PolicyVersion == before.PolicyVersion || !slices.Contains(reasonCodes(after), "amount_over_limit") {
+		t.Fatalf("after the reload: %s %s %v", after.Outcome, after.PolicyVersion, after.Reasons)
+	}
+	serve.Process.Signal(syscall.SIGTERM)
+	if err := serve.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
+	}
+}
