@@ -135,7 +135,13 @@ func (a *App) Open(ctx context.Context) (err error) {
 			a.Close(context.Background())
 		}
 	}()
-	policy, err := loadPolicy(a.Config.PolicyDir)
+	// A policy of --policy must pass its own tests, at start as on reload.
+	var policy *rules.Policy
+	if a.Config.PolicyDir == "" {
+		policy, err = rules.Default()
+	} else {
+		policy, _, err = loadTestedPolicy(a.Config.PolicyDir)
+	}
 	if err != nil {
 		return err
 	}
@@ -293,43 +299,40 @@ func (a *App) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// ReloadPolicy loads the policy of --policy again, runs its _test.rego
-// files, and makes it the policy of every decision from then on. A policy
-// that does not compile or fails its own tests is logged and the one in use
-// stays. Without --policy (the shipped policy) there is nothing to reload.
+// ReloadPolicy loads the policy of --policy again and, once its
+// _test.rego files pass, makes it the policy of every decision from then
+// on. A policy that does not compile or fails its own tests is logged and
+// the one in use stays. Without --policy (the shipped policy) there is
+// nothing to reload.
 func (a *App) ReloadPolicy() error {
 	dir := a.Config.PolicyDir
 	if dir == "" || a.scorer == nil {
 		return nil
 	}
-	fail := func(err error) error {
+	p, passed, err := loadTestedPolicy(dir)
+	if err != nil {
 		a.Log.Error("policy reload failed; the previous policy stays in use", "policy", dir, "err", err)
 		return err
-	}
-	p, err := loadPolicy(dir)
-	if err != nil {
-		return fail(err)
-	}
-	var report strings.Builder
-	passed, failed, err := rules.RunTests(context.Background(), os.DirFS(dir), &report)
-	if err != nil {
-		return fail(fmt.Errorf("test --policy %s: %w", dir, err))
-	}
-	if failed > 0 {
-		return fail(fmt.Errorf("--policy %s: %d of its tests failed:\n%s", dir, failed, report.String()))
 	}
 	old := a.scorer.SwapPolicy(p)
 	a.Log.Info("policy reloaded", "policy", dir, "policy_version", p.Version(), "previous", old.Version(), "tests_passed", passed)
 	return nil
 }
 
-func loadPolicy(dir string) (*rules.Policy, error) {
-	if dir == "" {
-		return rules.Default()
-	}
+// loadTestedPolicy loads the policy in dir and runs its _test.rego files:
+// a policy that fails its own tests is refused, at start as on reload.
+func loadTestedPolicy(dir string) (*rules.Policy, int, error) {
 	p, err := rules.Load(os.DirFS(dir))
 	if err != nil {
-		return nil, fmt.Errorf("load --policy %s: %w", dir, err)
+		return nil, 0, fmt.Errorf("load --policy %s: %w", dir, err)
 	}
-	return p, nil
+	var report strings.Builder
+	passed, failed, err := rules.RunTests(context.Background(), os.DirFS(dir), &report)
+	if err != nil {
+		return nil, 0, fmt.Errorf("test --policy %s: %w", dir, err)
+	}
+	if failed > 0 {
+		return nil, 0, fmt.Errorf("--policy %s: %d of its tests failed:\n%s", dir, failed, report.String())
+	}
+	return p, passed, nil
 }

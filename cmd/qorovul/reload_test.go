@@ -23,20 +23,7 @@ func TestServeReloadsPolicy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary; skipped in -short")
 	}
-	policy := t.TempDir()
-	entries, err := fs.ReadDir(rules.DefaultFS(), ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := fs.ReadFile(rules.DefaultFS(), e.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(policy, e.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	policy := copyShippedPolicy(t)
 	dir := t.TempDir()
 	out, errOut, code := runBin(t, "token", "create", "--data-dir", dir, "--role", "payment", "--name", "reload")
 	if code != 0 {
@@ -62,18 +49,7 @@ func TestServeReloadsPolicy(t *testing.T) {
 
 	// A limit of 100 for recharges: the shipped policy's tests expect 500,
 	// so this edit fails them and is refused.
-	data := filepath.Join(policy, "data.json")
-	orig, err := os.ReadFile(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lowered := strings.Replace(string(orig), `"recharge": 500`, `"recharge": 100`, 1)
-	if lowered == string(orig) {
-		t.Fatal(`data.json has no "recharge": 500 to edit`)
-	}
-	if err := os.WriteFile(data, []byte(lowered), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	lowerRechargeLimit(t, policy)
 	serve.Process.Signal(syscall.SIGHUP)
 	waitLog(t, logs, "of its tests failed")
 	if d := decide("reload_b"); d.Outcome != engine.OutcomeAllow || d.PolicyVersion != before.PolicyVersion {
@@ -100,5 +76,55 @@ func TestServeReloadsPolicy(t *testing.T) {
 	serve.Process.Signal(syscall.SIGTERM)
 	if err := serve.Wait(); err != nil {
 		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
+	}
+}
+
+// TestServePolicyTestsAtStart: serve does not start on a --policy whose own
+// tests fail, and says how many.
+func TestServePolicyTestsAtStart(t *testing.T) {
+	policy := copyShippedPolicy(t)
+	lowerRechargeLimit(t, policy)
+	_, errOut, code := runCLI(t, map[string]string{"QOROVUL_DATA_DIR": t.TempDir(), "QOROVUL_POLICY": policy}, "serve", "--http-addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errOut, "of its tests failed") {
+		t.Fatalf("serve on a policy that fails its tests: %d %s", code, errOut)
+	}
+}
+
+// copyShippedPolicy copies the shipped policy, tests included, into a
+// directory of its own.
+func copyShippedPolicy(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := fs.ReadDir(rules.DefaultFS(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(rules.DefaultFS(), e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// lowerRechargeLimit sets the single-payment limit of recharges in the
+// policy's data to 100 USD, which the shipped policy's tests do not expect.
+func lowerRechargeLimit(t *testing.T, dir string) {
+	t.Helper()
+	data := filepath.Join(dir, "data.json")
+	orig, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lowered := strings.Replace(string(orig), `"recharge": 500`, `"recharge": 100`, 1)
+	if lowered == string(orig) {
+		t.Fatal(`data.json has no "recharge": 500 to edit`)
+	}
+	if err := os.WriteFile(data, []byte(lowered), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
