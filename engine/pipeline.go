@@ -106,6 +106,8 @@ type Pipeline struct {
 	failed atomic.Pointer[error]
 	done   sync.WaitGroup
 
+	rates atomic.Pointer[Rates] // cfg.Rates, then what SetRates gave
+
 	// The sequencer reads the store through a snapshot that the committer
 	// renews after each commit (fresh holds the newest one not yet taken).
 	// A read transaction opened while a commit is in flight would wait for
@@ -214,6 +216,7 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 		pending: make(map[string]*item),
 	}
 	p.stages, _ = cfg.Observer.(StageObserver)
+	p.rates.Store(&cfg.Rates)
 	start := time.Now()
 	n, err := cfg.Store.LoadWindows(p.windows)
 	if err != nil {
@@ -242,7 +245,7 @@ func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
 		return Result{}, &Error{Code: EINVALID, Message: "invalid event", Fields: []FieldError{{Field: "occurred_at",
 			Problem: fmt.Sprintf("is %s ahead of the engine's clock; at most %s is accepted", ahead.Round(time.Second), p.cfg.MaxFutureSkew)}}}
 	}
-	usd, err := p.cfg.Rates.AmountUSD(&ev)
+	usd, err := p.rates.Load().AmountUSD(&ev)
 	if err != nil {
 		return Result{}, err
 	}
@@ -259,6 +262,11 @@ func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
 	}
 	return p.wait(ctx, it)
 }
+
+// SetRates makes r the rate table for the events submitted from now on
+// (an updated treasury table, say); events already submitted keep the
+// amounts they were given.
+func (p *Pipeline) SetRates(r Rates) { p.rates.Store(&r) }
 
 // SubmitStatus applies a status-only record (an id, a source, a status and
 // a time, as Uzum's /confirm and /reverse send) to a transaction decided

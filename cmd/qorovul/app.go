@@ -147,12 +147,8 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 	rates := engine.DefaultRates()
 	if a.Config.FXRatesFile != "" {
-		b, err := os.ReadFile(a.Config.FXRatesFile)
-		if err != nil {
-			return fmt.Errorf("read --fx-rates: %w", err)
-		}
-		if rates, err = engine.ParseRates(b); err != nil {
-			return fmt.Errorf("--fx-rates %s: %w", a.Config.FXRatesFile, err)
+		if rates, err = loadRates(a.Config.FXRatesFile); err != nil {
+			return err
 		}
 	}
 	if a.Store, err = engine.OpenStore(a.Config.DataDir, engine.StoreOptions{Logger: a.Log, Clock: a.Clock}); err != nil {
@@ -230,10 +226,11 @@ func (a *App) ReloadLists() error {
 }
 
 // Reload is what SIGHUP does: it loads the sanctions lists, the policy of
-// --policy and the HTTP API's TLS certificate again. What fails to load is
-// logged and the previous one stays in use.
+// --policy, the rate table of --fx-rates and the HTTP API's TLS
+// certificate again. What fails to load is logged and the previous one
+// stays in use.
 func (a *App) Reload() error {
-	err := errors.Join(a.ReloadLists(), a.ReloadPolicy())
+	err := errors.Join(a.ReloadLists(), a.ReloadPolicy(), a.ReloadRates())
 	if a.cert != nil {
 		if cerr := a.cert.reload(); cerr != nil {
 			a.Log.Error("TLS certificate reload failed; the previous certificate stays in use", "err", cerr)
@@ -317,6 +314,36 @@ func (a *App) ReloadPolicy() error {
 	old := a.scorer.SwapPolicy(p)
 	a.Log.Info("policy reloaded", "policy", dir, "policy_version", p.Version(), "previous", old.Version(), "tests_passed", passed)
 	return nil
+}
+
+// ReloadRates reads the table of --fx-rates again and uses it for the
+// events submitted from then on; a table that cannot be read is logged and
+// the one in use stays. Without --fx-rates there is nothing to reload.
+func (a *App) ReloadRates() error {
+	file := a.Config.FXRatesFile
+	if file == "" || a.Pipeline == nil {
+		return nil
+	}
+	r, err := loadRates(file)
+	if err != nil {
+		a.Log.Error("fx rates reload failed; the previous table stays in use", "fx_rates", file, "err", err)
+		return err
+	}
+	a.Pipeline.SetRates(r)
+	a.Log.Info("fx rates reloaded", "fx_rates", file, "as_of", r.AsOf, "currencies", len(r.Rates))
+	return nil
+}
+
+func loadRates(file string) (engine.Rates, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return engine.Rates{}, fmt.Errorf("read --fx-rates: %w", err)
+	}
+	r, err := engine.ParseRates(b)
+	if err != nil {
+		return engine.Rates{}, fmt.Errorf("--fx-rates %s: %w", file, err)
+	}
+	return r, nil
 }
 
 // loadTestedPolicy loads the policy in dir and runs its _test.rego files:

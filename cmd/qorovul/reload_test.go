@@ -128,3 +128,59 @@ func lowerRechargeLimit(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// TestServeReloadsRates runs the binary with --fx-rates: after the table
+// is updated, SIGHUP makes the next events use it; a broken table is
+// refused and the one in use stays.
+func TestServeReloadsRates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary; skipped in -short")
+	}
+	table := filepath.Join(t.TempDir(), "rates.json")
+	writeTable := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(table, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeTable(`{"as_of": "2026-11-23", "rates": {"USD": "1", "RUB": "100"}}`)
+	dir := t.TempDir()
+	out, errOut, code := runBin(t, "token", "create", "--data-dir", dir, "--role", "payment", "--name", "rates")
+	if code != 0 {
+		t.Fatalf("token create: %d %s", code, errOut)
+	}
+	token := strings.TrimSpace(out)
+	t.Setenv("QOROVUL_FX_RATES", table)
+	addr := freeAddr(t)
+	serve, logs := startServe(t, dir, addr)
+	client := &http.Client{Timeout: 10 * time.Second}
+	usdOf := func(id string) string {
+		t.Helper()
+		ev := testEvent(id, "usr_"+id, "+998901234567", 0, "1000.00")
+		ev["amount"] = map[string]any{"value": "1000.00", "currency": "RUB"}
+		d, status, err := postPreauth(client, addr, token, ev)
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("preauth %s: %d %v\n%s", id, status, err, logs.String())
+		}
+		return d.Features.AmountUSD.String()
+	}
+	if got := usdOf("rates_a"); got != "10" {
+		t.Fatalf("1000 RUB at 100 a dollar: %s USD", got)
+	}
+	writeTable(`{"as_of": "2026-11-24", "rates": {"USD": "1", "RUB": "50"}}`)
+	serve.Process.Signal(syscall.SIGHUP)
+	waitLog(t, logs, "fx rates reloaded")
+	if got := usdOf("rates_b"); got != "20" {
+		t.Fatalf("1000 RUB at 50 a dollar, after SIGHUP: %s USD", got)
+	}
+	writeTable(`{"as_of": "2026-11-25", "rates": {"RUB": "-1"}}`)
+	serve.Process.Signal(syscall.SIGHUP)
+	waitLog(t, logs, "fx rates reload failed")
+	if got := usdOf("rates_c"); got != "20" {
+		t.Fatalf("after a refused table: %s USD, want the table in use (20)", got)
+	}
+	serve.Process.Signal(syscall.SIGTERM)
+	if err := serve.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
+	}
+}
