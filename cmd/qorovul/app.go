@@ -197,15 +197,18 @@ func (a *App) Open(ctx context.Context) (err error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	// The stream starts before the API answers, so that a healthy
+	// /healthz means all of it runs (the port is bound already; callers
+	// wait in its backlog meanwhile).
+	if err := a.openStream(ctx); err != nil {
+		return err
+	}
 	a.served = make(chan error, 1)
 	if a.cert != nil {
 		a.server.TLSConfig = a.cert.config()
 		go func() { a.served <- a.server.ServeTLS(a.ln, "", "") }()
 	} else {
 		go func() { a.served <- a.server.Serve(a.ln) }()
-	}
-	if err := a.openStream(ctx); err != nil {
-		return err
 	}
 	a.Log.Info("qorovul serving", "http", a.URL, "data_dir", a.Config.DataDir, "policy_version", policy.Version(),
 		"lists_version", a.Lists.Version(), "listed_names", a.Lists.Names())
@@ -274,10 +277,13 @@ func (a *App) Wait(ctx context.Context) error {
 // database cleanly.
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
-	if a.server != nil {
+	switch {
+	case a.served != nil:
 		if err := a.server.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
+	case a.ln != nil: // bound, never served: Open failed after listening
+		a.ln.Close()
 	}
 	for i := len(a.stops) - 1; i >= 0; i-- {
 		if err := a.stops[i](ctx); err != nil {
