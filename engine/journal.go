@@ -23,8 +23,12 @@ import (
 // synced; only then are its callers answered. After a crash of the machine
 // (a crash of the process loses nothing, as the page cache survives it),
 // Badger may miss the latest batches, and not necessarily only the latest:
-// opening the store replays the journal into Badger, in order. Replaying a
-// batch Badger already has writes the same values again.
+// opening the store replays the journal into Badger, in order. Each record
+// is numbered, and Badger holds the number of the last one it has (written
+// with it, keyJournaled in store.go), so the replay skips what Badger has:
+// after a crash of the process Badger can be ahead of the journal (a batch
+// committed, its append not done), and an older batch replayed over a newer
+// one would set the keys both wrote back to the older values.
 //
 // There are two journal files, each with a header holding its epoch. One
 // takes the appends. When it is full, appends move to the other (empty)

@@ -60,8 +60,11 @@ type Store struct {
 	journal *journal // nil in memory
 	// wmu orders writes: each is committed to Badger and appended to the
 	// journal before the next, so a replay applies them in Badger's order.
-	wmu    sync.Mutex
-	audit  *audit.Ledger
+	wmu sync.Mutex
+	// written is the number of the last journaled write committed to
+	// Badger (guarded by wmu); see keyJournaled.
+	written uint64
+	audit   *audit.Ledger
 	clock  Clock
 	log    *slog.Logger
 	tokens sync.Map // token id -> cachedToken
@@ -92,7 +95,62 @@ func OpenStore(dir string, o StoreOptions) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	return &Store{db: db, journal: j, audit: l, clock: o.Clock, log: o.Logger}, nil
+	written, err := journaledIn(db)
+	if err != nil {
+		db.Close()
+		if j != nil {
+			j.close()
+		}
+		return nil, &Error{Code: EUNAVAILABLE, Message: "cannot open the database " + dir, Err: err}
+	}
+	return &Store{db: db, journal: j, written: written, audit: l, clock: o.Clock, log: o.Logger}, nil
+}
+
+// keyJournaled holds the number of the last journaled write that Badger
+// has. Every write the journal records (a batch, a token, a prune) is
+// numbered, one more than the last, and sets this key in the same Badger
+// transaction (for a prune, last), so that Badger holds exactly the writes
+// up to the number it holds. A replay skips the records Badger has: after
+// a crash of the process Badger can hold a write the journal does not
+// (committed, not yet appended), and replaying an older one over it would
+// set keys that later writes changed back to older values — the audit head
+// behind its entries, a status back to an earlier one.
+const keyJournaled = "j/written"
+
+// journaledIn returns the number in db's keyJournaled (0 if none).
+func journaledIn(db *badger.DB) (uint64, error) {
+	var n uint64
+	err := db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(keyJournaled))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("corrupt %s record", keyJournaled)
+			}
+			n = binary.BigEndian.Uint64(v)
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", keyJournaled, err)
+	}
+	return n, nil
+}
+
+// journaledNumber returns the number a journal record gives keyJournaled
+// (0 if it sets none: a record of a version that did not number them).
+func journaledNumber(rec []byte) (n uint64, err error) {
+	err = journalOps(rec, func(k, v []byte) error {
+		if string(k) == keyJournaled && len(v) == 8 {
+			n = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	}, func([]byte) error { return nil })
+	return n, err
 }
 
 // OpenDB opens the Badger database in dir, replaying the journal into it,
@@ -153,11 +211,23 @@ func openDB(dir string, o StoreOptions) (*badger.DB, *journal, error) {
 	return db, j, nil
 }
 
-// applyJournal writes the journal's batches into db, in order.
+// applyJournal writes into db, in order, the journal's batches that db
+// does not have yet (see keyJournaled).
 func applyJournal(db *badger.DB, batches [][]byte) error {
+	have, err := journaledIn(db)
+	if err != nil {
+		return err
+	}
 	wb := db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, b := range batches {
+		n, err := journaledNumber(b)
+		if err != nil {
+			return err
+		}
+		if n != 0 && n <= have {
+			continue // Badger has it, and maybe later writes over it
+		}
 		// WriteBatch keeps the slices until it flushes; the journal's
 		// buffers are not reused.
 		if err := journalOps(b, wb.Set, wb.Delete); err != nil {
@@ -256,12 +326,17 @@ func (s *Store) Close() error {
 func (s *Store) commit(txn *journaledTxn) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	if s.journal == nil {
+		return txn.Commit()
+	}
+	n := s.written + 1
+	if err := txn.Set([]byte(keyJournaled), binary.BigEndian.AppendUint64(nil, n)); err != nil {
+		return err
+	}
 	if err := txn.Commit(); err != nil {
 		return err
 	}
-	if s.journal == nil {
-		return nil
-	}
+	s.written = n
 	return s.journal.append(txn.rec)
 }
 
@@ -568,9 +643,19 @@ func (s *Store) PruneWindows(high int64, limit int) (int, error) {
 		}
 		rec = appendDelete(rec, k)
 	}
+	n := s.written + 1
+	if s.journal != nil {
+		// Last, so that Badger has the number only with every delete.
+		v := binary.BigEndian.AppendUint64(nil, n)
+		if err := wb.Set([]byte(keyJournaled), v); err != nil {
+			return 0, fmt.Errorf("prune windows: %w", err)
+		}
+		rec = appendSet(rec, []byte(keyJournaled), v)
+	}
 	if err := wb.Flush(); err != nil {
 		return 0, fmt.Errorf("prune windows: %w", err)
 	}
+	s.written = n
 	// Journaled too, or a replay after a crash would bring the records
 	// back.
 	if s.journal != nil {
