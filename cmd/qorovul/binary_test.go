@@ -125,6 +125,17 @@ func startServeWith(t testing.TB, dir, base string, client *http.Client) (*exec.
 	return nil, nil
 }
 
+// mustPaymentToken creates a payment token in the data dir with the built
+// binary (before serve has the database open) and returns it.
+func mustPaymentToken(t testing.TB, dir, name string) string {
+	t.Helper()
+	out, errOut, code := runBin(t, "token", "create", "--data-dir", dir, "--role", "payment", "--name", name)
+	if code != 0 {
+		t.Fatalf("token create: %d %s", code, errOut)
+	}
+	return strings.TrimSpace(out)
+}
+
 func postPreauth(client *http.Client, addr, token string, ev map[string]any) (engine.Decision, int, error) {
 	body, _ := json.Marshal(ev)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/preauth", bytes.NewReader(body))
@@ -154,11 +165,7 @@ func TestKillDuringLoad(t *testing.T) {
 		t.Skip("builds and crashes the binary; skipped in -short")
 	}
 	dir := t.TempDir()
-	out, errOut, code := runBin(t, "token", "create", "--data-dir", dir, "--role", "payment", "--name", "load")
-	if code != 0 {
-		t.Fatalf("token create: %d %s", code, errOut)
-	}
-	token := strings.TrimSpace(out)
+	token := mustPaymentToken(t, dir, "load")
 	addr := freeAddr(t)
 	serve, _ := startServe(t, dir, addr)
 
@@ -192,7 +199,7 @@ func TestKillDuringLoad(t *testing.T) {
 	wg.Wait()
 	t.Logf("acknowledged %d decisions before SIGKILL (%d requests started)", nacked.Load(), next.Load())
 
-	out, errOut, code = runBin(t, "audit", "verify", "--data-dir", dir)
+	out, errOut, code := runBin(t, "audit", "verify", "--data-dir", dir)
 	var rep struct{ Entries int }
 	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
 		t.Fatalf("audit verify after SIGKILL: %d\n%s\n%s", code, out, errOut)

@@ -25,11 +25,7 @@ func TestServeReloadsPolicy(t *testing.T) {
 	}
 	policy := copyShippedPolicy(t)
 	dir := t.TempDir()
-	out, errOut, code := runBin(t, "token", "create", "--data-dir", dir, "--role", "payment", "--name", "reload")
-	if code != 0 {
-		t.Fatalf("token create: %d %s", code, errOut)
-	}
-	token := strings.TrimSpace(out)
+	token := mustPaymentToken(t, dir, "reload")
 	t.Setenv("QOROVUL_POLICY", policy)
 	addr := freeAddr(t)
 	serve, logs := startServe(t, dir, addr)
@@ -145,11 +141,7 @@ func TestServeReloadsRates(t *testing.T) {
 	}
 	writeTable(`{"as_of": "2026-11-23", "rates": {"USD": "1", "RUB": "100"}}`)
 	dir := t.TempDir()
-	out, errOut, code := runBin(t, "token", "create", "--data-dir", dir, "--role", "payment", "--name", "rates")
-	if code != 0 {
-		t.Fatalf("token create: %d %s", code, errOut)
-	}
-	token := strings.TrimSpace(out)
+	token := mustPaymentToken(t, dir, "rates")
 	t.Setenv("QOROVUL_FX_RATES", table)
 	addr := freeAddr(t)
 	serve, logs := startServe(t, dir, addr)
