@@ -65,9 +65,9 @@ type Store struct {
 	// Badger (guarded by wmu); see keyJournaled.
 	written uint64
 	audit   *audit.Ledger
-	clock  Clock
-	log    *slog.Logger
-	tokens sync.Map // token id -> cachedToken
+	clock   Clock
+	log     *slog.Logger
+	tokens  sync.Map // token id -> cachedToken
 	// piped is set while a pipeline writes to the store: the audit chain
 	// then has that one writer, and nothing else may append.
 	piped atomic.Bool
