@@ -2,8 +2,9 @@ package engine
 
 import (
 	"encoding/binary"
-	"hash/fnv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // paymentPrint identifies the payment an event id was decided for: hashes
@@ -24,30 +25,73 @@ const printLen = len(printParts) * 8
 
 // printOf returns ev's print. Names are compared by their words, case
 // folded, so that a source that capitalises them in one record and not in
-// the next is not taken for another payment.
+// the next is not taken for another payment. It runs once per event, so
+// it hashes as it reads, without building the strings it hashes.
 func printOf(ev *Event) paymentPrint {
-	var amount string
+	var amount uint64
 	if ev.Amount.Currency != "" {
-		amount = ev.Amount.Currency + " " + ev.Amount.Value.String()
+		h := fnvAdd(fnvAdd(fnvOffset, ev.Amount.Currency), " ")
+		amount = nonZero(fnvAdd(h, ev.Amount.Value.String()))
 	}
-	return paymentPrint{printHash(ev.Payer.ID), printHash(nameKey(ev.Payer.Name)), printHash(ev.Beneficiary.MSISDN),
-		printHash(nameKey(ev.Beneficiary.Name)), printHash(amount)}
+	return paymentPrint{printHash(ev.Payer.ID), nameHash(ev.Payer.Name), printHash(ev.Beneficiary.MSISDN),
+		nameHash(ev.Beneficiary.Name), amount}
 }
 
-func nameKey(name string) string {
-	return strings.Join(strings.Fields(strings.ToLower(name)), " ")
+// FNV-1a, 64 bits (as hash/fnv's New64a computes it).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// nonZero keeps 0 for a part the record lacks.
+func nonZero(h uint64) uint64 {
+	if h == 0 {
+		return 1
+	}
+	return h
 }
 
 func printHash(s string) uint64 {
 	if s == "" {
 		return 0
 	}
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	if v := h.Sum64(); v != 0 {
-		return v
+	return nonZero(fnvAdd(fnvOffset, s))
+}
+
+// nameHash is printHash of the name's words, lower-cased and joined by
+// single spaces (strings.Join(strings.Fields(strings.ToLower(name)), " ")).
+func nameHash(name string) uint64 {
+	h, words, inWord := uint64(fnvOffset), 0, false
+	var buf [utf8.UTFMax]byte
+	for _, r := range name {
+		if unicode.IsSpace(r) {
+			inWord = false
+			continue
+		}
+		if !inWord {
+			if words > 0 {
+				h = fnvAdd(h, " ")
+			}
+			words++
+			inWord = true
+		}
+		for _, b := range utf8.AppendRune(buf[:0], unicode.ToLower(r)) {
+			h ^= uint64(b)
+			h *= fnvPrime
+		}
 	}
-	return 1
+	if words == 0 {
+		return 0
+	}
+	return nonZero(h)
 }
 
 // differs names the parts that both prints have and that differ (nil if
