@@ -161,7 +161,8 @@ func TestMetricsAndHealth(t *testing.T) {
 			t.Fatalf("metrics lack %q:\n%.2000s", want, b)
 		}
 	}
-	if status, b, _ := a.Do(http.MethodGet, "/healthz", "", "", nil); status != 200 || !strings.Contains(string(b), "ok") {
-		t.Fatalf("%d %s", status, b)
+	// Without --brokers there is no stream to tell of.
+	if status, b, _ := a.Do(http.MethodGet, "/healthz", "", "", nil); status != 200 || strings.TrimSpace(string(b)) != `{"status":"ok"}` {
+		t.Fatalf("/healthz: %d %s", status, b)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/qorovul/qorovul/engine"
 	"github.com/qorovul/qorovul/engine/httpapi"
+	"github.com/qorovul/qorovul/engine/stream"
 	"github.com/qorovul/qorovul/rules"
 	"github.com/qorovul/qorovul/sanctions"
 	"github.com/qorovul/qorovul/sanctions/lists"
@@ -110,10 +111,41 @@ type App struct {
 	server *http.Server
 	cert   *certificate // nil without --tls-cert
 	scorer *engine.Scorer
+	stream *stream.Consumer // nil without --brokers
 	served chan error
 	// stops are run by Close, last added first, before the pipeline
 	// closes: consumers that feed the pipeline register theirs here.
 	stops []func(context.Context) error
+}
+
+// ready is /healthz's verdict: an error once the pipeline has failed or the
+// stream consumer has stopped, which only a restart mends.
+func (a *App) ready() error {
+	if err := a.Pipeline.Err(); err != nil {
+		return err
+	}
+	if a.stream != nil {
+		if err := a.stream.Health().Stopped; err != nil {
+			return fmt.Errorf("stream consumer stopped: %w", err)
+		}
+	}
+	return nil
+}
+
+// healthDetails is what /healthz says of the stream: whether a broker
+// answered its last check, since when, and if not, why. A cluster out of
+// reach does not make the service unready: the API still decides, and the
+// stream resumes where it was once a broker answers.
+func (a *App) healthDetails() map[string]any {
+	if a.stream == nil {
+		return nil
+	}
+	h := a.stream.Health()
+	st := map[string]any{"connected": h.Connected, "since": h.Since.UTC().Format(time.RFC3339)}
+	if h.Err != nil {
+		st["error"] = h.Err.Error()
+	}
+	return map[string]any{"stream": st}
 }
 
 // onClose registers a function Close runs before draining the pipeline.
@@ -177,7 +209,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	api := httpapi.New(httpapi.Config{
 		Pipeline: a.Pipeline, Decisions: a.Store, Auth: a.Store, Metrics: a.Metrics, Log: a.Log,
 		Screening: a.Screening, Recorder: a.Pipeline,
-		Ready: a.Pipeline.Err,
+		Ready: a.ready, Details: a.healthDetails,
 	})
 	if a.ln, err = net.Listen("tcp", a.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.HTTPAddr, err)

@@ -60,7 +60,8 @@ func (a *App) openStream(ctx context.Context) error {
 	if a.Config.Brokers == "" {
 		return nil
 	}
-	_, err := startStream(ctx, a, a.Config.Brokers, a.Config.Stream)
+	var err error
+	a.stream, err = startStream(ctx, a, a.Config.Brokers, a.Config.Stream)
 	return err
 }
 
@@ -182,6 +183,12 @@ func registerStreamMetrics(reg *prometheus.Registry, c *stream.Consumer, dlqBy *
 		counter("qorovul_stream_retries_total", "Transient submit or produce failures retried.", func(s stream.Stats) int64 { return s.Retries }),
 		gauge("qorovul_stream_in_flight", "Input records being decided.", func(s stream.Stats) int64 { return s.InFlight }),
 		gauge("qorovul_stream_lag", "Records behind the input partitions' high watermarks.", func(s stream.Stats) int64 { return s.Lag }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "qorovul_stream_connected", Help: "1 if a Kafka broker answered the last check (every 5 s), else 0."}, func() float64 {
+			if c.Health().Connected {
+				return 1
+			}
+			return 0
+		}),
 	} {
 		if err := reg.Register(col); err != nil {
 			errs = append(errs, err)

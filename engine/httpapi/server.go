@@ -58,8 +58,13 @@ type Config struct {
 	Recorder  engine.Recorder
 	Metrics   *Metrics
 	Log       *slog.Logger
-	// Ready reports whether the service can take traffic (for /healthz).
-	Ready         func() error
+	// Ready reports whether the service can take traffic (for /healthz):
+	// an error answers 503.
+	Ready func() error
+	// Details, if set, returns what /healthz adds to its body beside
+	// "status": the state of parts that do not stop the API, such as the
+	// stream's connection to Kafka.
+	Details       func() map[string]any
 	DecideTimeout time.Duration
 }
 
@@ -173,5 +178,12 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	body := map[string]any{}
+	if s.cfg.Details != nil {
+		for k, v := range s.cfg.Details() {
+			body[k] = v
+		}
+	}
+	body["status"] = "ok"
+	writeJSON(w, http.StatusOK, body)
 }

@@ -88,6 +88,8 @@ type Config struct {
 	Linger        time.Duration
 	// CommitInterval is how often finished offsets are committed.
 	CommitInterval time.Duration
+	// HealthInterval is how often Run checks that a broker answers.
+	HealthInterval time.Duration
 
 	Log      *slog.Logger
 	Observer Observer
@@ -128,6 +130,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.CommitInterval <= 0 {
 		c.CommitInterval = DefaultCommitInterval
+	}
+	if c.HealthInterval <= 0 {
+		c.HealthInterval = DefaultHealthInterval
 	}
 	if c.Linger <= 0 {
 		c.Linger = DefaultLinger

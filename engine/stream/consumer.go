@@ -39,6 +39,7 @@ type Consumer struct {
 	rebalance atomic.Bool
 	// lastRetryLog is when a retry was last logged (Unix ns).
 	lastRetryLog atomic.Int64
+	health       atomic.Pointer[Health]
 }
 
 // New connects a consumer to cfg.Brokers (lazily: the first request dials).
@@ -51,6 +52,7 @@ func New(cfg Config, p submitter) (*Consumer, error) {
 		return nil, errors.New("new stream consumer: a pipeline is required")
 	}
 	c := &Consumer{cfg: cfg, sub: p, log: cfg.Log}
+	c.health.Store(&Health{Since: time.Now(), Err: errNotChecked})
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ClientID(cfg.ClientID),
@@ -107,14 +109,23 @@ func (c *Consumer) lost(_ context.Context, _ *kgo.Client, tps map[string][]int32
 
 // Run consumes until ctx ends, then finishes the records in flight (for at
 // most DrainTimeout), commits their offsets and returns nil. Records it
-// could not finish are not committed: the group redelivers them.
+// could not finish are not committed: the group redelivers them. Meanwhile
+// it checks every HealthInterval that a broker answers (Health).
 //
 // Polls overlap: while earlier records are being decided, the loop polls
 // more, up to MaxInFlight records in all, and commits each partition's
 // finished prefix every CommitInterval. When the group wants to rebalance
 // it stops polling, lets everything in flight finish, commits and only
 // then allows the rebalance.
-func (c *Consumer) Run(ctx context.Context) error {
+func (c *Consumer) Run(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			c.setStopped(err)
+		}
+	}()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go c.watch(watchCtx)
 	// work outlives ctx by DrainTimeout: in-flight submits and produces
 	// finish on shutdown rather than being abandoned half-way.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))

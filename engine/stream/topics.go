@@ -19,6 +19,7 @@ func (c *Consumer) EnsureTopics(ctx context.Context) error {
 	if err := c.ping(ctx); err != nil {
 		return fmt.Errorf("reach the brokers: %w", err)
 	}
+	c.setConnected(nil)
 	topics := []string{c.cfg.InputTopic, c.cfg.DecisionsTopic, c.cfg.DLQTopic, c.cfg.StatusTopic}
 	adm := kadm.NewClient(c.cl)
 	resp, err := adm.CreateTopics(ctx, c.cfg.Partitions, c.cfg.ReplicationFactor, nil, topics...)
