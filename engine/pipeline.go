@@ -340,6 +340,9 @@ func (p *Pipeline) enqueue(ctx context.Context, it *item) error {
 	if err := p.failed.Load(); err != nil {
 		return &Error{Code: EUNAVAILABLE, Message: "the pipeline stopped after a storage failure; restart the service", Err: *err}
 	}
+	if err := p.store.Writable(); err != nil {
+		return err
+	}
 	select {
 	case p.in <- it:
 		return nil

@@ -47,8 +47,16 @@ type StoreOptions struct {
 	// JournalFileSize is the size of each of the two journal files
 	// (DefaultJournalFileSize if 0).
 	JournalFileSize int64
-	Logger          *slog.Logger
-	Clock           Clock
+	// MinFreeDisk, when not 0, is the bytes the disk holding the data must
+	// keep free: below it OpenStore refuses to open, and an open store
+	// refuses new work (Writable) until space is freed. FreeSpace reads
+	// the free bytes (engine.FreeSpace if nil), every DiskCheckInterval
+	// (DefaultDiskCheckInterval if 0).
+	MinFreeDisk       uint64
+	FreeSpace         func(dir string) (uint64, error)
+	DiskCheckInterval time.Duration
+	Logger            *slog.Logger
+	Clock             Clock
 }
 
 // DefaultMemTableSize keeps Badger's memory modest on a two-core machine.
@@ -71,21 +79,45 @@ type Store struct {
 	// piped is set while a pipeline writes to the store: the audit chain
 	// then has that one writer, and nothing else may append.
 	piped atomic.Bool
+	disk  *diskGuard // nil without MinFreeDisk
 }
 
 // OpenStore opens (creating if needed) the database in dir, replaying the
 // journal into it first. A write of the store returns once it is in the
 // journal, synced: it survives a crash.
 func OpenStore(dir string, o StoreOptions) (*Store, error) {
-	db, j, err := openDB(dir, o)
-	if err != nil {
-		return nil, err
-	}
 	if o.Clock == nil {
 		o.Clock = SystemClock{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	guard := o.MinFreeDisk > 0 && !o.InMemory
+	if guard {
+		if o.FreeSpace == nil {
+			o.FreeSpace = FreeSpace
+		}
+		if o.DiskCheckInterval <= 0 {
+			o.DiskCheckInterval = DefaultDiskCheckInterval
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, &Error{Code: EUNAVAILABLE, Message: "cannot open the database " + dir, Err: err}
+		}
+		// Opening writes (a journal replay, a new memtable): not on a
+		// disk without room for them.
+		free, err := o.FreeSpace(dir)
+		if err != nil {
+			return nil, &Error{Code: EUNAVAILABLE, Message: "cannot open the database " + dir, Err: err}
+		}
+		if free < o.MinFreeDisk {
+			return nil, &Error{Code: EUNAVAILABLE, Message: fmt.Sprintf(
+				"cannot open the database %s: its disk has %d MB free, under the %d MB it must keep free; free some space (or lower the minimum)",
+				dir, free>>20, o.MinFreeDisk>>20)}
+		}
+	}
+	db, j, err := openDB(dir, o)
+	if err != nil {
+		return nil, err
 	}
 	l, err := audit.Open(db, LedgerAudit, o.Clock)
 	if err != nil {
@@ -103,7 +135,29 @@ func OpenStore(dir string, o StoreOptions) (*Store, error) {
 		}
 		return nil, &Error{Code: EUNAVAILABLE, Message: "cannot open the database " + dir, Err: err}
 	}
-	return &Store{db: db, journal: j, written: written, audit: l, clock: o.Clock, log: o.Logger}, nil
+	s := &Store{db: db, journal: j, written: written, audit: l, clock: o.Clock, log: o.Logger}
+	if guard {
+		s.disk = startDiskGuard(dir, o.MinFreeDisk, o.FreeSpace, o.DiskCheckInterval, o.Logger)
+	}
+	return s, nil
+}
+
+// Writable is nil while the store takes new work, or the error to refuse
+// it with: an EUNAVAILABLE while its disk has less than MinFreeDisk free.
+func (s *Store) Writable() error {
+	if s.disk == nil {
+		return nil
+	}
+	return s.disk.err()
+}
+
+// DiskFree returns the free bytes of the store's disk at the last check,
+// and false if the store does not check them (no MinFreeDisk).
+func (s *Store) DiskFree() (uint64, bool) {
+	if s.disk == nil {
+		return 0, false
+	}
+	return s.disk.freeNow.Load(), true
 }
 
 // keyJournaled holds the number of the last journaled write that Badger
@@ -306,6 +360,9 @@ func openBadger(dir string, o StoreOptions) (*badger.DB, error) {
 // Close closes the database cleanly: Badger's close makes everything
 // durable, and the journal is left with nothing to replay.
 func (s *Store) Close() error {
+	if s.disk != nil {
+		s.disk.close()
+	}
 	if err := s.db.Close(); err != nil {
 		if s.journal != nil {
 			s.journal.close()

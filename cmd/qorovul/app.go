@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/qorovul/qorovul/engine"
 	"github.com/qorovul/qorovul/engine/httpapi"
 	"github.com/qorovul/qorovul/engine/stream"
@@ -25,7 +26,10 @@ const (
 	DefaultHTTPAddr        = "127.0.0.1:8080"
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultLogLevel        = "info"
-	DefaultLogFormat       = "json"
+	// DefaultMinFreeDiskMB holds a memtable's log and its flush, and a
+	// compaction of the first levels (engine.StoreOptions.MinFreeDisk).
+	DefaultMinFreeDiskMB = 256
+	DefaultLogFormat     = "json"
 )
 
 // Config is everything a Qorovul instance is started with. Only cmd reads
@@ -41,6 +45,9 @@ type Config struct {
 	TLSCert, TLSKey string
 	// MaxFutureSkew is how far ahead of the clock an event may be dated.
 	MaxFutureSkew time.Duration
+	// MinFreeDiskMB is the megabytes the data's disk must keep free: below
+	// it new decisions are refused (0: no check).
+	MinFreeDiskMB int
 
 	Stream StreamConfig // topics and group when Brokers is set (stream.go)
 }
@@ -64,6 +71,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxFutureSkew < 0 {
 		fe = append(fe, engine.FieldError{Field: "--max-future-skew", Problem: fmt.Sprintf("%s is negative", c.MaxFutureSkew)})
+	}
+	if c.MinFreeDiskMB < 0 {
+		fe = append(fe, engine.FieldError{Field: "--min-free-disk-mb", Problem: fmt.Sprintf("%d is negative", c.MinFreeDiskMB)})
 	}
 	switch {
 	case c.TLSCert == "" && c.TLSKey == "":
@@ -119,9 +129,13 @@ type App struct {
 }
 
 // ready is /healthz's verdict: an error once the pipeline has failed or the
-// stream consumer has stopped, which only a restart mends.
+// stream consumer has stopped, which only a restart mends, and while the
+// disk is nearly full, which freeing space mends.
 func (a *App) ready() error {
 	if err := a.Pipeline.Err(); err != nil {
+		return err
+	}
+	if err := a.Store.Writable(); err != nil {
 		return err
 	}
 	if a.stream != nil {
@@ -183,7 +197,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	if a.Store, err = engine.OpenStore(a.Config.DataDir, engine.StoreOptions{Logger: a.Log, Clock: a.Clock}); err != nil {
+	if a.Store, err = engine.OpenStore(a.Config.DataDir, engine.StoreOptions{Logger: a.Log, Clock: a.Clock, MinFreeDisk: uint64(a.Config.MinFreeDiskMB) << 20}); err != nil {
 		return err
 	}
 	if a.Lists == nil {
@@ -198,6 +212,11 @@ func (a *App) Open(ctx context.Context) (err error) {
 		a.Log.Info("sanctions clearances loaded", "count", n)
 	}
 	a.Metrics = httpapi.NewMetrics()
+	if _, ok := a.Store.DiskFree(); ok {
+		a.Metrics.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "qorovul_disk_free_bytes", Help: "Free bytes of the data directory's disk at the last check; under --min-free-disk-mb new decisions are refused.",
+		}, func() float64 { free, _ := a.Store.DiskFree(); return float64(free) }))
+	}
 	a.scorer = &engine.Scorer{Policy: policy, Screener: a.Screening, Clock: a.Clock, Log: a.Log}
 	a.Pipeline, err = engine.NewPipeline(engine.PipelineConfig{
 		Store: a.Store, Scorer: a.scorer, Rates: rates, Clock: a.Clock, Log: a.Log, Observer: a.Metrics,
