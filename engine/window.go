@@ -21,8 +21,38 @@ const (
 // events are dropped and the features are flagged as saturated (lower bounds).
 const DefaultMaxEventsPerKey = 4096
 
-// sweepEvery is how many applied events pass between sweeps of idle keys.
-const sweepEvery = 1 << 16
+// Keys whose events are all past the retention are dropped by a sweep
+// that goes through every key once per sweepEvery applied events. The keys
+// are split by their top byte into sweepParts maps, and the sweep takes one
+// part every sweepEvery/sweepParts events: a sweep of all keys at once
+// stopped the pipeline for 38 ms at 50,000 payers and 0.7 s at 500,000
+// (TestSweepDoesNotStall).
+const (
+	sweepEvery = 1 << 16
+	sweepParts = 256
+)
+
+// keyed is a map by 64-bit hash split by the hash's top byte into
+// sweepParts maps, which a sweep can go through one at a time.
+type keyed[V any] [sweepParts]map[uint64]V
+
+func newKeyed[V any]() *keyed[V] {
+	k := new(keyed[V])
+	for i := range k {
+		k[i] = make(map[uint64]V)
+	}
+	return k
+}
+
+func (k *keyed[V]) part(key uint64) map[uint64]V { return k[key>>56] }
+
+func (k *keyed[V]) len() int {
+	n := 0
+	for _, m := range k {
+		n += len(m)
+	}
+	return n
+}
 
 // WindowEvent is what the windows need of one event.
 type WindowEvent struct {
@@ -69,9 +99,9 @@ type setWindow struct {
 // strings saves hashing each id twice per event and gives the collector
 // fewer pointers to follow.
 type Windows struct {
-	payers  map[uint64]*payerWindow
-	numbers map[uint64]*setWindow
-	tokens  map[uint64]*setWindow
+	payers  *keyed[*payerWindow]
+	numbers *keyed[*setWindow]
+	tokens  *keyed[*setWindow]
 	high    int64 // newest occurred_at applied
 	max     int
 	seed    maphash.Seed
@@ -87,9 +117,9 @@ func NewWindows(maxPerKey int) *Windows {
 		maxPerKey = DefaultMaxEventsPerKey
 	}
 	return &Windows{
-		payers:  make(map[uint64]*payerWindow),
-		numbers: make(map[uint64]*setWindow),
-		tokens:  make(map[uint64]*setWindow),
+		payers:  newKeyed[*payerWindow](),
+		numbers: newKeyed[*setWindow](),
+		tokens:  newKeyed[*setWindow](),
 		max:     maxPerKey,
 		seed:    maphash.MakeSeed(),
 	}
@@ -186,15 +216,16 @@ func (w *Windows) add(e WindowEvent) (late bool, pw *payerWindow, nw, tw *setWin
 	cutoff := w.high - window7d
 	late = e.At <= cutoff
 	w.applied++
-	if w.applied%sweepEvery == 0 {
-		w.sweep(cutoff)
+	if w.applied%(sweepEvery/sweepParts) == 0 {
+		w.sweep(w.applied/(sweepEvery/sweepParts)%sweepParts, cutoff)
 	}
 
 	payer := w.hash(e.PayerID)
-	pw = w.payers[payer]
+	payers := w.payers.part(payer)
+	pw = payers[payer]
 	if pw == nil {
 		pw = &payerWindow{}
-		w.payers[payer] = pw
+		payers[payer] = pw
 	}
 	pw.entries = pruneP(pw.entries, cutoff)
 	if len(pw.entries) >= w.max {
@@ -214,7 +245,8 @@ func (w *Windows) add(e WindowEvent) (late bool, pw *payerWindow, nw, tw *setWin
 	return late, pw, nw, tw
 }
 
-func (w *Windows) addMember(m map[uint64]*setWindow, key uint64, at int64, member uint64, cutoff int64) *setWindow {
+func (w *Windows) addMember(k *keyed[*setWindow], key uint64, at int64, member uint64, cutoff int64) *setWindow {
+	m := k.part(key)
 	sw := m[key]
 	if sw == nil {
 		sw = &setWindow{}
@@ -232,14 +264,15 @@ func (w *Windows) addMember(m map[uint64]*setWindow, key uint64, at int64, membe
 	return sw
 }
 
-// sweep drops the keys whose events are all older than cutoff.
-func (w *Windows) sweep(cutoff int64) {
-	for k, pw := range w.payers {
+// sweep drops the keys of part whose events are all older than cutoff.
+func (w *Windows) sweep(part int, cutoff int64) {
+	payers := w.payers[part]
+	for k, pw := range payers {
 		if pw.entries = pruneP(pw.entries, cutoff); len(pw.entries) == 0 && pw.saturatedUntil <= w.high {
-			delete(w.payers, k)
+			delete(payers, k)
 		}
 	}
-	for _, m := range []map[uint64]*setWindow{w.numbers, w.tokens} {
+	for _, m := range []map[uint64]*setWindow{w.numbers[part], w.tokens[part]} {
 		for k, sw := range m {
 			if sw.entries = pruneM(sw.entries, cutoff); len(sw.entries) == 0 && sw.saturatedUntil <= w.high {
 				delete(m, k)
@@ -250,7 +283,7 @@ func (w *Windows) sweep(cutoff int64) {
 
 // Keys returns the number of payers, numbers and tokens held.
 func (w *Windows) Keys() (payers, numbers, tokens int) {
-	return len(w.payers), len(w.numbers), len(w.tokens)
+	return w.payers.len(), w.numbers.len(), w.tokens.len()
 }
 
 // High returns the newest event time applied, in Unix milliseconds.
