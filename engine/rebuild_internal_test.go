@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,4 +45,44 @@ func BenchmarkLoadWindows(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rebuildEvents*b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// steppingClock advances 5 s (loadProgressEvery) each time it is read.
+type steppingClock struct{ t time.Time }
+
+func (c *steppingClock) Now() time.Time { c.t = c.t.Add(loadProgressEvery); return c.t }
+
+// TestLoadWindowsLogsProgress: a long rebuild says how far it got.
+func TestLoadWindowsLogsProgress(t *testing.T) {
+	var logs bytes.Buffer
+	dir := t.TempDir()
+	s, err := OpenStore(dir, StoreOptions{Clock: &steppingClock{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const records = 200_000
+	wb := s.db.NewWriteBatch()
+	for i := range records {
+		e := WindowEvent{At: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli() + int64(i), PayerID: fmt.Sprint("usr_", i%100), MicroUSD: 1}
+		if err := wb.Set(windowKey(e.At, fmt.Sprint("evt_", i)), encodeWindow(&e)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.LoadWindows(NewWindows(0)); err != nil || n != records {
+		t.Fatalf("LoadWindows = %d, %v", n, err)
+	}
+	// One line per 65,536 records, each 5 s after the last here.
+	out := logs.String()
+	for _, want := range []string{"records=65536", "records=131072", "records=196608"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("no progress line with %s:\n%s", want, out)
+		}
+	}
+	if c := strings.Count(out, "rebuilding window state"); c != 3 {
+		t.Fatalf("%d progress lines, want 3:\n%s", c, out)
+	}
 }

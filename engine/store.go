@@ -622,10 +622,17 @@ func decodeWindow(at int64, b []byte) (WindowEvent, error) {
 	return e, nil
 }
 
+// loadProgressEvery is how often LoadWindows logs its progress.
+const loadProgressEvery = 5 * time.Second
+
 // LoadWindows rebuilds w from the window records of the last Retention of
-// event time before the newest record. It returns how many it applied.
+// event time before the newest record. It returns how many it applied. A
+// long rebuild (a week of a busy service's events, which serve waits for
+// before it answers) logs its progress every few seconds.
 func (s *Store) LoadWindows(w *Windows) (int, error) {
 	n := 0
+	start := s.clock.Now()
+	next := start.Add(loadProgressEvery)
 	err := s.db.View(func(txn *badger.Txn) error {
 		opt := badger.DefaultIteratorOptions
 		opt.Prefix = []byte(prefixWindow)
@@ -656,7 +663,13 @@ func (s *Store) LoadWindows(w *Windows) (int, error) {
 			if err != nil {
 				return err
 			}
-			n++
+			if n++; n%(1<<16) == 0 {
+				if now := s.clock.Now(); !now.Before(next) {
+					s.log.Info("rebuilding window state", "records", n, "event_time", time.UnixMilli(at).UTC(),
+						"newest_event_time", time.UnixMilli(newest).UTC(), "elapsed", now.Sub(start).Round(time.Millisecond))
+					next = now.Add(loadProgressEvery)
+				}
+			}
 		}
 		return nil
 	})
