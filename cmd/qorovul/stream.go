@@ -99,7 +99,7 @@ func startStream(ctx context.Context, a *App, brokers string, sc StreamConfig) (
 	)
 	if a.Metrics != nil {
 		dlqBy = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qorovul_stream_dlq_total", Help: "Records produced to the DLQ, by error code."}, []string{"code"})
-		for _, code := range []string{engine.EINVALID, engine.ECONFLICT, engine.ENOTFOUND, engine.ETOOLARGE} {
+		for _, code := range []string{engine.EINVALID, engine.ECONFLICT, engine.ENOTFOUND, engine.ETOOLARGE, engine.EINTERNAL} {
 			dlqBy.WithLabelValues(code) // every series from the start, at 0
 		}
 		obs = deadLetterCounter{dlqBy}

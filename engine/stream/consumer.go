@@ -7,6 +7,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,9 @@ type Consumer struct {
 	// lastRetryLog is when a retry was last logged (Unix ns).
 	lastRetryLog atomic.Int64
 	health       atomic.Pointer[Health]
+	// decode turns an input record into an event (records.go's decode;
+	// tests swap it).
+	decode func(*kgo.Record) (engine.Event, error)
 }
 
 // New connects a consumer to cfg.Brokers (lazily: the first request dials).
@@ -51,7 +55,7 @@ func New(cfg Config, p submitter) (*Consumer, error) {
 	if p == nil {
 		return nil, errors.New("new stream consumer: a pipeline is required")
 	}
-	c := &Consumer{cfg: cfg, sub: p, log: cfg.Log}
+	c := &Consumer{cfg: cfg, sub: p, log: cfg.Log, decode: decode}
 	c.health.Store(&Health{Since: time.Now(), Err: errNotChecked})
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
@@ -260,7 +264,7 @@ func (l *loop) dispatch(recs []*kgo.Record) {
 		wg.Go(func() {
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
 				j := &jobs[i]
-				j.ev, j.err = decode(j.rec)
+				j.ev, j.err = l.c.safeDecode(j.rec)
 			}
 		})
 	}
@@ -279,6 +283,20 @@ func (l *loop) dispatch(recs []*kgo.Record) {
 		l.handlers++
 		go l.handler()
 	}
+}
+
+// safeDecode is decode that turns a panic into an internal error, so that a
+// record no decoder foresaw goes to the DLQ instead of killing the process,
+// which would then meet the same record again after every restart.
+func (c *Consumer) safeDecode(r *kgo.Record) (ev engine.Event, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.log.Error("decoding a record panicked; it goes to the DLQ", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			ev, err = engine.Event{}, &engine.Error{Code: engine.EINTERNAL, Message: fmt.Sprintf("the record could not be decoded: the decoder failed (%v)", v)}
+		}
+	}()
+	return c.decode(r)
 }
 
 // handler decides the records sent on jobs, one at a time, until jobs is
