@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,8 +59,10 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		fe = append(fe, engine.FieldError{Field: "--data-dir", Problem: "is required"})
 	}
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		fe = append(fe, engine.FieldError{Field: "--http-addr", Problem: fmt.Sprintf("%q is not HOST:PORT", c.HTTPAddr)})
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		fe = append(fe, engine.FieldError{Field: "--http-addr", Problem: fmt.Sprintf("%q: the port is not a number from 0 to 65535", c.HTTPAddr)})
 	}
 	for _, d := range []struct{ flag, dir string }{{"--policy", c.PolicyDir}, {"--lists", c.ListsDir}} {
 		if d.dir == "" {

@@ -130,6 +130,10 @@ func TestServeConfigErrors(t *testing.T) {
 	if _, errOut, code := runCLI(t, nil, "serve", "--bogus"); code != 2 || !strings.Contains(errOut, "bogus") {
 		t.Fatalf("%d %s", code, errOut)
 	}
+	// Checked before the database opens, not when the port is bound.
+	if _, errOut, code := runCLI(t, nil, "serve", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:99999"); code != 1 || !strings.Contains(errOut, `--http-addr: "127.0.0.1:99999": the port is not a number from 0 to 65535`) {
+		t.Fatalf("%d %s", code, errOut)
+	}
 	if _, errOut, code := runCLI(t, nil, "serve", "--data-dir", t.TempDir(), "--min-free-disk-mb", "-1"); code != 1 || !strings.Contains(errOut, "--min-free-disk-mb: -1 is negative") {
 		t.Fatalf("%d %s", code, errOut)
 	}
@@ -147,5 +151,19 @@ func TestRulesTestCommand(t *testing.T) {
 	out, errOut, code := runCLI(t, nil, "rules", "test")
 	if code != 0 || !strings.Contains(out, " passed, 0 failed") {
 		t.Fatalf("%d %s %s", code, out, errOut)
+	}
+}
+
+// TestJSONLogDurations: the JSON log writes durations as text ("1.5s"), as
+// the text format does, not as a count of nanoseconds.
+func TestJSONLogDurations(t *testing.T) {
+	var b strings.Builder
+	log, err := newLogger(&b, "info", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("rebuilt", "took", 1500*time.Millisecond, "events", 3)
+	if out := b.String(); !strings.Contains(out, `"took":"1.5s"`) || !strings.Contains(out, `"events":3`) {
+		t.Fatalf("log line %s", out)
 	}
 }
