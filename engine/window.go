@@ -138,7 +138,7 @@ func (w *Windows) hash(s string) uint64 {
 
 // Apply adds e to the windows and returns the features of e.
 func (w *Windows) Apply(e WindowEvent) Features {
-	late, pw, nw, tw := w.add(e)
+	late, pw, nw, tw := w.add(e, true)
 	t := e.At
 	var f Features
 	lo7 := after(pw.entries, t-window7d)
@@ -201,23 +201,27 @@ func (w *Windows) distinctMembers(sw *setWindow, t int64) int {
 
 // Add inserts e into the windows without computing features (used to
 // rebuild state at start-up). It reports whether e is older than the
-// retained state, so that its features would be incomplete.
+// retained state, so that its features would be incomplete. It does not
+// sweep idle keys: a rebuild adds the last 7 days of events, none of them
+// idle, and sweeping would only cost it a fifth of its time.
 func (w *Windows) Add(e WindowEvent) (late bool) {
-	late, _, _, _ = w.add(e)
+	late, _, _, _ = w.add(e, false)
 	return late
 }
 
 // add is Add that also returns the windows e went into: its payer's and,
-// if e has them, its number's and its token's.
-func (w *Windows) add(e WindowEvent) (late bool, pw *payerWindow, nw, tw *setWindow) {
+// if e has them, its number's and its token's; with sweep it takes a step
+// of the sweep of idle keys.
+func (w *Windows) add(e WindowEvent, sweep bool) (late bool, pw *payerWindow, nw, tw *setWindow) {
 	if e.At > w.high {
 		w.high = e.At
 	}
 	cutoff := w.high - window7d
 	late = e.At <= cutoff
-	w.applied++
-	if w.applied%(sweepEvery/sweepParts) == 0 {
-		w.sweep(w.applied/(sweepEvery/sweepParts)%sweepParts, cutoff)
+	if sweep {
+		if w.applied++; w.applied%(sweepEvery/sweepParts) == 0 {
+			w.sweep(w.applied/(sweepEvery/sweepParts)%sweepParts, cutoff)
+		}
 	}
 
 	payer := w.hash(e.PayerID)
