@@ -21,6 +21,10 @@ const (
 	DefaultMaxBatch  = 512  // events per Badger transaction
 	DefaultMinBatch  = 32   // events a batch waits for if they are in flight
 	DefaultQueueSize = 4096 // events waiting between stages
+	// DefaultMaxBackground lets a caller's event wait behind at most 64
+	// of the stream's, about 2 ms of scoring on two cores
+	// (BenchmarkSubmitDuringBacklog).
+	DefaultMaxBackground = 64
 	// DefaultMaxFutureSkew is how far ahead of the engine's clock an
 	// event's occurred_at may be.
 	DefaultMaxFutureSkew = time.Hour
@@ -69,6 +73,9 @@ type PipelineConfig struct {
 	// queued, a batch waits for half of them, up to MaxBatch.
 	MinBatch  int
 	QueueSize int
+	// MaxBackground bounds the background lane's items in the pipeline
+	// while callers submit (DefaultMaxBackground if 0; see Background).
+	MaxBackground int
 	// MaxEventsPerKey bounds window memory (DefaultMaxEventsPerKey if 0).
 	MaxEventsPerKey int
 	// MaxFutureSkew is how far ahead of Clock an event's occurred_at may
@@ -93,9 +100,19 @@ type Pipeline struct {
 	obs     Observer
 	stages  StageObserver // obs, if it is one
 
-	in      chan *item
+	in      chan *item // Submit's: callers that wait (the API)
+	bulk    chan *item // Background's: the stream
 	scoreq  chan *item
 	commitq chan *item
+
+	// Background work yields to Submit's: while a caller has submitted
+	// within the last interactiveSpell, the sequencer lets at most
+	// MaxBackground background items be sequenced and not yet finished
+	// (bulkInFlight), so that a caller's event waits behind those only.
+	// room is signalled when one finishes.
+	lastInteractive atomic.Int64 // Unix ns of the last Submit
+	bulkInFlight    atomic.Int64
+	room            chan struct{}
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -141,12 +158,15 @@ type item struct {
 	// statusOnly items carry no payment: they can only change a status.
 	statusOnly bool
 	// action items write an officer's or operator's action.
-	action    *Action
-	err       error
-	scored    chan struct{}
-	finished  chan struct{}
-	followers []*item // same id and status: they get this item's result
-	deferred  []*item // same id, another status: sequenced again after this commits
+	action *Action
+	// bulk items came through Background; admitted is set while one
+	// counts in bulkInFlight.
+	bulk, admitted bool
+	err            error
+	scored         chan struct{}
+	finished       chan struct{}
+	followers      []*item // same id and status: they get this item's result
+	deferred       []*item // same id, another status: sequenced again after this commits
 }
 
 // Result is what Submit returns: the decision and whether it was stored
@@ -199,6 +219,9 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = DefaultQueueSize
 	}
+	if cfg.MaxBackground <= 0 {
+		cfg.MaxBackground = DefaultMaxBackground
+	}
 	if cfg.Rates.Rates == nil {
 		cfg.Rates = DefaultRates()
 	}
@@ -211,6 +234,8 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 		windows: NewWindows(cfg.MaxEventsPerKey),
 		obs:     cfg.Observer,
 		in:      make(chan *item, cfg.QueueSize),
+		bulk:    make(chan *item, cfg.QueueSize),
+		room:    make(chan struct{}, 1),
 		scoreq:  make(chan *item, cfg.QueueSize),
 		commitq: make(chan *item, cfg.QueueSize),
 		pending: make(map[string]*item),
@@ -241,6 +266,10 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 // decision with Duplicate set. If ctx ends first the event may still be
 // decided: a retry returns that decision.
 func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
+	return p.submit(ctx, ev, false)
+}
+
+func (p *Pipeline) submit(ctx context.Context, ev Event, bulk bool) (Result, error) {
 	if ahead := ev.OccurredAt.Sub(p.cfg.Clock.Now()); ahead > p.cfg.MaxFutureSkew {
 		return Result{}, &Error{Code: EINVALID, Message: "invalid event", Fields: []FieldError{{Field: "occurred_at",
 			Problem: fmt.Sprintf("is %s ahead of the engine's clock; at most %s is accepted", ahead.Round(time.Second), p.cfg.MaxFutureSkew)}}}
@@ -254,6 +283,7 @@ func (p *Pipeline) Submit(ctx context.Context, ev Event) (Result, error) {
 		decisionID: DecisionID(ev.ID),
 		print:      printOf(&ev),
 		win:        WindowEvent{At: ev.OccurredAt.UnixMilli(), PayerID: ev.Payer.ID, MSISDN: ev.Beneficiary.MSISDN, MicroUSD: microUSD(usd)},
+		bulk:       bulk,
 		scored:     make(chan struct{}),
 		finished:   make(chan struct{}),
 	}
@@ -273,13 +303,17 @@ func (p *Pipeline) SetRates(r Rates) { p.rates.Store(&r) }
 // before. An unknown transaction is ENOTFOUND, an impossible transition
 // ECONFLICT.
 func (p *Pipeline) SubmitStatus(ctx context.Context, ev Event) (Result, error) {
+	return p.submitStatus(ctx, ev, false)
+}
+
+func (p *Pipeline) submitStatus(ctx context.Context, ev Event, bulk bool) (Result, error) {
 	if ev.ID == "" || ev.Status == "" {
 		return Result{}, &Error{Code: EINVALID, Message: "invalid status record", Fields: []FieldError{{Field: "id", Problem: "id and status are required"}}}
 	}
 	if err := Transition(StatusCreated, ev.Status); err != nil && ErrorCode(err) == EINVALID {
 		return Result{}, err
 	}
-	it := &item{ev: ev, decisionID: DecisionID(ev.ID), statusOnly: true, scored: make(chan struct{}), finished: make(chan struct{})}
+	it := &item{ev: ev, decisionID: DecisionID(ev.ID), statusOnly: true, bulk: bulk, scored: make(chan struct{}), finished: make(chan struct{})}
 	return p.wait(ctx, it)
 }
 
@@ -302,14 +336,42 @@ type Action struct {
 // published (the consumer calls it once the broker acknowledged the status
 // record), so that a redelivery no longer reports it.
 func (p *Pipeline) StatusEmitted(ctx context.Context, id, to string) error {
-	return p.Record(ctx, Action{Delete: []string{string(emitKey(id, to))}})
+	return p.record(ctx, Action{Delete: []string{string(emitKey(id, to))}}, false)
 }
 
 // Record commits a and returns once it is durable.
-func (p *Pipeline) Record(ctx context.Context, a Action) error {
-	it := &item{action: &a, scored: make(chan struct{}), finished: make(chan struct{})}
+func (p *Pipeline) Record(ctx context.Context, a Action) error { return p.record(ctx, a, false) }
+
+func (p *Pipeline) record(ctx context.Context, a Action, bulk bool) error {
+	it := &item{action: &a, bulk: bulk, scored: make(chan struct{}), finished: make(chan struct{})}
 	_, err := p.wait(ctx, it)
 	return err
+}
+
+// Background is the pipeline for work that no caller waits on as it
+// happens, the stream's: its events yield to Submit's. While callers
+// submit, at most MaxBackground of its items are in the pipeline at once,
+// so that a caller's event waits behind those only, not behind a stream's
+// whole backlog; when none has submitted for a second it has the pipeline
+// to itself.
+type Background struct{ p *Pipeline }
+
+// Background returns the pipeline's background lane.
+func (p *Pipeline) Background() Background { return Background{p} }
+
+// Submit is Pipeline.Submit in the background lane.
+func (b Background) Submit(ctx context.Context, ev Event) (Result, error) {
+	return b.p.submit(ctx, ev, true)
+}
+
+// SubmitStatus is Pipeline.SubmitStatus in the background lane.
+func (b Background) SubmitStatus(ctx context.Context, ev Event) (Result, error) {
+	return b.p.submitStatus(ctx, ev, true)
+}
+
+// StatusEmitted is Pipeline.StatusEmitted in the background lane.
+func (b Background) StatusEmitted(ctx context.Context, id, to string) error {
+	return b.p.record(ctx, Action{Delete: []string{string(emitKey(id, to))}}, true)
 }
 
 // wait enqueues it and waits for its result.
@@ -343,8 +405,14 @@ func (p *Pipeline) enqueue(ctx context.Context, it *item) error {
 	if err := p.store.Writable(); err != nil {
 		return err
 	}
+	in := p.in
+	if it.bulk && !it.admitted {
+		in = p.bulk
+	} else if !it.bulk {
+		p.lastInteractive.Store(time.Now().UnixNano())
+	}
 	select {
-	case p.in <- it:
+	case in <- it:
 		return nil
 	case <-ctx.Done():
 		return &Error{Code: EDEADLINE, Message: "the pipeline is saturated", Err: ctx.Err()}
@@ -358,6 +426,7 @@ func (p *Pipeline) Close() {
 	if !p.closed {
 		p.closed = true
 		close(p.in)
+		close(p.bulk)
 	}
 	p.closeMu.Unlock()
 	p.done.Wait()
@@ -397,13 +466,54 @@ func (p *Pipeline) sequence() {
 	defer p.done.Done()
 	defer close(p.commitq)
 	defer close(p.scoreq)
-	for it := range p.in {
+	in, bulk := p.in, p.bulk
+	for in != nil || bulk != nil {
+		var it *item
+		var ok bool
+		select { // the callers' events first
+		case it, ok = <-in:
+		default:
+			var bulkIn <-chan *item // nil, never ready, while background work must wait
+			if p.bulkRoom() {
+				bulkIn = bulk
+			}
+			select {
+			case it, ok = <-in:
+			case it, ok = <-bulkIn:
+				if !ok {
+					bulk = nil
+					continue
+				}
+			case <-p.room:
+				continue
+			}
+		}
+		if !ok {
+			in = nil
+			continue
+		}
+		if it.bulk && !it.admitted {
+			it.admitted = true
+			p.bulkInFlight.Add(1)
+		}
 		if err := p.failed.Load(); err != nil {
 			p.finish(it, &Error{Code: EUNAVAILABLE, Message: "the pipeline stopped after a storage failure", Err: *err})
 			continue
 		}
 		p.sequenceOne(it)
 	}
+}
+
+// interactiveSpell is how long after a Submit background work keeps to
+// MaxBackground items in the pipeline.
+const interactiveSpell = time.Second
+
+// bulkRoom reports whether the sequencer may take background work now.
+func (p *Pipeline) bulkRoom() bool {
+	if time.Now().UnixNano()-p.lastInteractive.Load() > int64(interactiveSpell) {
+		return true
+	}
+	return p.bulkInFlight.Load() < int64(p.cfg.MaxBackground)
 }
 
 func (p *Pipeline) sequenceOne(it *item) {
@@ -645,6 +755,8 @@ func (p *Pipeline) commitBatch(batch []*item) {
 // resequence sends an item that waited for an earlier record of the same
 // event id through the sequencer again.
 func (p *Pipeline) resequence(it *item) {
+	// An admitted background item holds its room while it waits: it goes
+	// through the callers' lane, or it could wait for room it holds.
 	if err := p.enqueue(context.Background(), it); err != nil {
 		p.finish(it, err)
 	}
@@ -769,6 +881,13 @@ const entryDecision = "decision"
 func (p *Pipeline) finish(it *item, err error) {
 	if err != nil && it.err == nil {
 		it.err = err
+	}
+	if it.admitted {
+		p.bulkInFlight.Add(-1)
+		select {
+		case p.room <- struct{}{}:
+		default:
+		}
 	}
 	close(it.finished)
 }

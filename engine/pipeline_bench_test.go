@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -131,3 +132,80 @@ type commitCounter struct{ n, took atomic.Int64 }
 
 func (*commitCounter) Decided(string, bool)               {}
 func (c *commitCounter) Committed(_ int, d time.Duration) { c.n.Add(1); c.took.Add(int64(d)) }
+
+// BenchmarkSubmitDuringBacklog is a caller's Submit while the stream works
+// through a backlog: 2,048 background submitters (the stream's records in
+// flight) keep the pipeline busy, and callers submit b.N events, 200 a
+// second over 64 of them (an open loop; latency counted from when each was
+// due, so a call that waited for a free caller counts that wait). It
+// reports the caller's p50/p99 and the background lane's events/s. With
+// the lane ("lane", MaxBackground 64) the caller's event waits behind at
+// most 64 of the stream's; "no-lane" lets the stream fill the pipeline, as
+// it did before there were lanes.
+func BenchmarkSubmitDuringBacklog(b *testing.B) {
+	pol, err := rules.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		max  int
+	}{{"lane", 0}, {"no-lane", 1 << 30}} {
+		b.Run(c.name, func(b *testing.B) {
+			clock := fixedClock{t0}
+			store, err := engine.OpenStore(benchmeter.DataDir(b), engine.StoreOptions{Clock: clock})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock, MaxBackground: c.max})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { p.Close(); store.Close() })
+			event := func(prefix string, i int) engine.Event {
+				payer := i % benchPayers
+				ev := recharge(fmt.Sprint(prefix, i), fmt.Sprint("usr_", payer), fmt.Sprintf("+99890%07d", payer*3+i%3), t0.Add(time.Duration(i)*time.Millisecond), "10.00")
+				if err := engine.Validate(&ev); err != nil {
+					b.Fatal(err)
+				}
+				return ev
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			var bg atomic.Int64
+			var wg sync.WaitGroup
+			var next atomic.Int64
+			for range 2048 {
+				wg.Go(func() {
+					for ctx.Err() == nil {
+						i := int(next.Add(1))
+						if _, err := p.Background().Submit(context.Background(), event("bg_", i)); err != nil {
+							b.Error(err)
+							return
+						}
+						bg.Add(1)
+					}
+				})
+			}
+			time.Sleep(time.Second) // the backlog builds up
+			calls := make([]engine.Event, b.N)
+			for i := range calls {
+				calls[i] = event("caller_", i)
+			}
+			lat := benchmeter.NewLatencies(64, b.N)
+			b.ResetTimer()
+			bg0, start := bg.Load(), time.Now()
+			err = lat.RunPaced(b.N, 200, func(_, i int) error {
+				_, err := p.Submit(context.Background(), calls[i])
+				return err
+			})
+			b.ReportMetric(float64(bg.Load()-bg0)/time.Since(start).Seconds(), "background-events/s")
+			b.StopTimer()
+			stop()
+			wg.Wait()
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat.Report(b)
+		})
+	}
+}

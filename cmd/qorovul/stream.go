@@ -111,7 +111,7 @@ func startStream(ctx context.Context, a *App, brokers string, sc StreamConfig) (
 		Log:        a.Log.With("component", "stream"),
 		Observer:   obs,
 		ClientOpts: opts,
-	}, a.Pipeline)
+	}, a.Pipeline.Background()) // the API's callers go first
 	if err != nil {
 		return nil, err
 	}

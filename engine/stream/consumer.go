@@ -25,7 +25,10 @@ type submitter interface {
 	StatusEmitted(ctx context.Context, eventID, status string) error
 }
 
-var _ submitter = (*engine.Pipeline)(nil)
+var (
+	_ submitter = (*engine.Pipeline)(nil)
+	_ submitter = engine.Background{}
+)
 
 // Consumer feeds the input topic to the pipeline and produces decisions,
 // status changes and dead letters. Run it once; Close it after.

@@ -97,7 +97,7 @@ func MustRun(t testing.TB, b *stream.Broker, p *engine.Pipeline, cfg stream.Conf
 	t.Helper()
 	cfg.Brokers = []string{b.Addr()}
 	cfg.Partitions = 3
-	c, err := stream.New(cfg, p)
+	c, err := stream.New(cfg, p.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
