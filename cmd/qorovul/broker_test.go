@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"os/exec"
 	"strconv"
 	"syscall"
@@ -21,24 +20,7 @@ func TestBrokerKeepsDataDir(t *testing.T) {
 	}
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	start := func() *exec.Cmd {
-		cmd := exec.Command(MustBuild(t), "broker", "--addr", addr, "--data-dir", dir, "--partitions", "2", "--log-format", "text")
-		logs := &syncBuffer{}
-		cmd.Stderr = logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				return cmd
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("broker did not listen:\n%s", logs.String())
-			}
-		}
-	}
+	start := func() *exec.Cmd { return startBrokerAt(t, addr, "--data-dir", dir, "--partitions", "2") }
 	stop := func(cmd *exec.Cmd) {
 		cmd.Process.Signal(syscall.SIGTERM)
 		if err := cmd.Wait(); err != nil {

@@ -48,23 +48,51 @@ func mustKcat(t *testing.T) string {
 func startBroker(t *testing.T) string {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(MustBuild(t), "broker", "--addr", addr, "--partitions", "6", "--log-format", "text")
+	startBrokerAt(t, addr, "--partitions", "6")
+	return addr
+}
+
+// startBrokerAt runs `qorovul broker --addr addr` with args and waits until
+// it accepts connections; the test's end stops it.
+func startBrokerAt(t *testing.T, addr string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(MustBuild(t), append([]string{"broker", "--addr", addr, "--log-format", "text"}, args...)...)
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return addr
+			return cmd
 		}
-		time.Sleep(20 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("broker did not listen on %s:\n%s", addr, logs.String())
+		}
 	}
-	t.Fatalf("broker did not listen on %s:\n%s", addr, logs.String())
-	return ""
+}
+
+// ledgerDecisions runs `audit verify` on dir, which must pass, and returns
+// the ledger's decision entries by event id, from `audit export`.
+func ledgerDecisions(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	if out, errOut, code := runBin(t, "audit", "verify", "--data-dir", dir); code != 0 {
+		t.Fatalf("audit verify: %s %s", out, errOut)
+	}
+	out, errOut, code := runBin(t, "audit", "export", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("audit export: %s", errOut)
+	}
+	perID := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e struct{ Kind, Subject string }
+		if json.Unmarshal([]byte(line), &e) == nil && e.Kind == "decision" {
+			perID[e.Subject]++
+		}
+	}
+	return perID
 }
 
 // kcatBatch is one kcat -P run: records with the same headers.
@@ -392,24 +420,12 @@ func TestStreamKcatKill(t *testing.T) {
 		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
 	}
 	// The ledger: verifies, and one decision entry per event id.
-	if out, errOut, code := runBin(t, "audit", "verify", "--data-dir", dir); code != 0 {
-		t.Fatalf("audit verify: %s %s", out, errOut)
-	}
-	out, errOut, code = runBin(t, "audit", "export", "--data-dir", dir)
-	if code != 0 {
-		t.Fatalf("audit export: %s", errOut)
-	}
-	perID := map[string]int{}
+	perID := ledgerDecisions(t, dir)
 	entries := 0
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var e struct{ Kind, Subject string }
-		if json.Unmarshal([]byte(line), &e) != nil || e.Kind != "decision" {
-			continue
-		}
-		entries++
-		perID[e.Subject]++
-		if perID[e.Subject] > 1 {
-			t.Fatalf("event %s has %d decision entries in the ledger", e.Subject, perID[e.Subject])
+	for id, c := range perID {
+		entries += c
+		if c > 1 {
+			t.Fatalf("event %s has %d decision entries in the ledger", id, c)
 		}
 	}
 	if entries != n+1 {
