@@ -90,15 +90,7 @@ func TestOffsetsFollowDurability(t *testing.T) {
 	}
 	// Exactly one decision per event in the store, and on the topic after
 	// de-duplication by event id.
-	ids := map[string]string{}
-	for _, rec := range MustReadTopic(t, b, stream.DefaultDecisionsTopic) {
-		id, _ := header(rec, stream.HeaderEventID)
-		dec, _ := header(rec, stream.HeaderDecisionID)
-		if prev, ok := ids[id]; ok && prev != dec {
-			t.Fatalf("event %s has two decisions on the topic: %s and %s", id, prev, dec)
-		}
-		ids[id] = dec
-	}
+	ids := MustDecisionsByEvent(t, b)
 	if len(ids) != n {
 		t.Fatalf("%d distinct events on the decisions topic, want %d", len(ids), n)
 	}

@@ -86,15 +86,7 @@ func TestHealthFollowsTheBrokers(t *testing.T) {
 		t.Fatalf("stats %+v: want 100 events decided once each", st)
 	}
 	// Every event once in the decisions topic, after de-duplication.
-	ids := map[string]string{}
-	for _, rec := range MustReadTopic(t, b, stream.DefaultDecisionsTopic) {
-		id, _ := header(rec, stream.HeaderEventID)
-		dec, _ := header(rec, stream.HeaderDecisionID)
-		if prev, ok := ids[id]; ok && prev != dec {
-			t.Fatalf("event %s has decisions %s and %s", id, prev, dec)
-		}
-		ids[id] = dec
-	}
+	ids := MustDecisionsByEvent(t, b)
 	if len(ids) != 100 {
 		t.Fatalf("%d events on the decisions topic, want 100", len(ids))
 	}

@@ -168,6 +168,23 @@ func MustReadTopic(t testing.TB, b *stream.Broker, topic string) []*kgo.Record {
 	return out
 }
 
+// MustDecisionsByEvent reads the decisions topic and returns each event's
+// decision id, failing if an event has two different ones (the topic may
+// repeat a decision; it must not contradict one).
+func MustDecisionsByEvent(t testing.TB, b *stream.Broker) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	for _, rec := range MustReadTopic(t, b, stream.DefaultDecisionsTopic) {
+		id, _ := header(rec, stream.HeaderEventID)
+		dec, _ := header(rec, stream.HeaderDecisionID)
+		if prev, ok := ids[id]; ok && prev != dec {
+			t.Fatalf("event %s has two decisions on the topic: %s and %s", id, prev, dec)
+		}
+		ids[id] = dec
+	}
+	return ids
+}
+
 // WaitCommitted waits until the consumer committed at least n records.
 func WaitCommitted(t testing.TB, r *Running, n int64) {
 	t.Helper()
