@@ -30,6 +30,7 @@ const (
 	// DefaultMinFreeDiskMB holds a memtable's log and its flush, and a
 	// compaction of the first levels (engine.StoreOptions.MinFreeDisk).
 	DefaultMinFreeDiskMB = 256
+	maxMinFreeDiskMB     = 1 << 30
 	DefaultLogFormat     = "json"
 )
 
@@ -75,8 +76,12 @@ func (c Config) Validate() error {
 	if c.MaxFutureSkew < 0 {
 		fe = append(fe, engine.FieldError{Field: "--max-future-skew", Problem: fmt.Sprintf("%s is negative", c.MaxFutureSkew)})
 	}
-	if c.MinFreeDiskMB < 0 {
+	switch {
+	case c.MinFreeDiskMB < 0:
 		fe = append(fe, engine.FieldError{Field: "--min-free-disk-mb", Problem: fmt.Sprintf("%d is negative", c.MinFreeDiskMB)})
+	case c.MinFreeDiskMB > maxMinFreeDiskMB:
+		// In bytes it would wrap around to some smaller minimum.
+		fe = append(fe, engine.FieldError{Field: "--min-free-disk-mb", Problem: fmt.Sprintf("%d is more than %d (a petabyte)", c.MinFreeDiskMB, maxMinFreeDiskMB)})
 	}
 	switch {
 	case c.TLSCert == "" && c.TLSKey == "":

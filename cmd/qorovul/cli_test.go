@@ -137,6 +137,9 @@ func TestServeConfigErrors(t *testing.T) {
 	if _, errOut, code := runCLI(t, nil, "serve", "--data-dir", t.TempDir(), "--min-free-disk-mb", "-1"); code != 1 || !strings.Contains(errOut, "--min-free-disk-mb: -1 is negative") {
 		t.Fatalf("%d %s", code, errOut)
 	}
+	if _, errOut, code := runCLI(t, nil, "serve", "--data-dir", t.TempDir(), "--min-free-disk-mb", "100000000000000"); code != 1 || !strings.Contains(errOut, "--min-free-disk-mb: 100000000000000 is more than 1073741824") {
+		t.Fatalf("%d %s", code, errOut)
+	}
 	// A disk without the room to keep free: serve does not open the
 	// database on it (a write there could kill the process).
 	if _, errOut, code := runCLI(t, map[string]string{"QOROVUL_HTTP_ADDR": "127.0.0.1:0"}, "serve", "--data-dir", t.TempDir(), "--min-free-disk-mb", "1000000000"); code != 1 || !strings.Contains(errOut, "MB free, under the 1000000000 MB it must keep free") {
