@@ -125,6 +125,15 @@ func startServeWith(t testing.TB, dir, base string, client *http.Client) (*exec.
 	return nil, nil
 }
 
+// stopServe sends serve SIGTERM and fails the test unless it exits cleanly.
+func stopServe(t testing.TB, serve *exec.Cmd, logs *syncBuffer) {
+	t.Helper()
+	serve.Process.Signal(syscall.SIGTERM)
+	if err := serve.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
+	}
+}
+
 // mustPaymentToken creates a payment token in the data dir with the built
 // binary (before serve has the database open) and returns it.
 func mustPaymentToken(t testing.TB, dir, name string) string {
@@ -234,10 +243,7 @@ func TestKillDuringLoad(t *testing.T) {
 	}
 
 	// SIGTERM finishes cleanly and leaves a verifiable ledger.
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 	if !strings.Contains(logs.String(), "stopped") {
 		t.Fatalf("no clean stop in the log:\n%s", logs.String())
 	}

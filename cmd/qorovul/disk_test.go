@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -150,10 +149,7 @@ func TestServeNearlyFullDisk(t *testing.T) {
 	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("/healthz after space was freed: %v %v", resp, err)
 	}
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 	out := logs.String()
 	if !strings.Contains(out, "disk nearly full") || !strings.Contains(out, "disk space freed") {
 		t.Fatalf("the log does not tell the full disk:\n%s", out)

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -122,10 +121,7 @@ func TestServeSecuredCluster(t *testing.T) {
 	if len(ids) != n {
 		t.Fatalf("%d distinct event ids, want %d", len(ids), n)
 	}
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 	out := logs.String()
 	if !strings.Contains(out, "tls=true") || !strings.Contains(out, "client_certificate=true") || !strings.Contains(out, "sasl_mechanism=SCRAM-SHA-512") {
 		t.Fatalf("the start-up log does not describe the connection:\n%s", out)
@@ -281,10 +277,7 @@ func TestStreamKcatSecured(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 	if out := logs.String(); !strings.Contains(out, "tls=true") || !strings.Contains(out, "client_certificate=true") {
 		t.Fatalf("the start-up log does not describe the connection:\n%s", out)
 	}
@@ -374,10 +367,7 @@ func TestServeLeastPrivilege(t *testing.T) {
 		if len(ids) != n {
 			t.Fatalf("%d of %d decisions\n%s", len(ids), n, logs.String())
 		}
-		serve.Process.Signal(syscall.SIGTERM)
-		if err := serve.Wait(); err != nil {
-			t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-		}
+		stopServe(t, serve, logs)
 		// Nothing it does at run time (offset commits, lag) needs more.
 		if out := logs.String(); strings.Contains(out, "AUTHORIZATION_FAILED") || !strings.Contains(out, "this client may not create topics") {
 			t.Fatalf("serve's log:\n%s", out)
@@ -417,10 +407,7 @@ func TestServeSASLMechanisms(t *testing.T) {
 			t.Setenv("QOROVUL_KAFKA_SASL_USER", secUser)
 			t.Setenv("QOROVUL_KAFKA_SASL_PASSWORD", secPassword)
 			serve, logs := startServe(t, t.TempDir(), freeAddr(t)) // healthy once the topics exist: authenticated
-			serve.Process.Signal(syscall.SIGTERM)
-			if err := serve.Wait(); err != nil {
-				t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-			}
+			stopServe(t, serve, logs)
 			out := logs.String()
 			if !strings.Contains(out, "sasl_mechanism="+mech) || strings.Contains(out, secPassword) {
 				t.Fatalf("serve's log:\n%s", out)

@@ -163,10 +163,7 @@ func TestServeRidesOutBrokerOutage(t *testing.T) {
 	if v, err := metric(httpAddr, "qorovul_stream_connected"); err != nil || v != 1 {
 		t.Fatalf("qorovul_stream_connected after the outage: %v (%v), want 1", v, err)
 	}
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 	out := logs.String()
 	if !strings.Contains(out, "kafka unreachable") || !strings.Contains(out, "kafka reachable again") {
 		t.Fatalf("the log does not tell the outage:\n%s", out)

@@ -69,10 +69,7 @@ func TestServeReloadsPolicy(t *testing.T) {
 	if after.Outcome != engine.OutcomeReview || after.PolicyVersion == before.PolicyVersion || !slices.Contains(reasonCodes(after), "amount_over_limit") {
 		t.Fatalf("after the reload: %s %s %v", after.Outcome, after.PolicyVersion, after.Reasons)
 	}
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 }
 
 // TestServePolicyTestsAtStart: serve does not start on a --policy whose own
@@ -171,8 +168,5 @@ func TestServeReloadsRates(t *testing.T) {
 	if got := usdOf("rates_c"); got != "20" {
 		t.Fatalf("after a refused table: %s USD, want the table in use (20)", got)
 	}
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 }

@@ -315,10 +315,7 @@ func TestStreamKcat(t *testing.T) {
 		}
 	}
 	t.Logf("decisions by source %v", sources)
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 }
 
 // TestStreamKcatKill is acceptance 2: the same run with serve killed by
@@ -415,10 +412,7 @@ func TestStreamKcatKill(t *testing.T) {
 	}
 	t.Logf("decisions topic: %d records, %d distinct events (redelivered after the kill: %d)", len(all), len(byID), len(all)-len(byID))
 
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 	// The ledger: verifies, and one decision entry per event id.
 	perID := ledgerDecisions(t, dir)
 	entries := 0

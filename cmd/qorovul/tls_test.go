@@ -88,10 +88,7 @@ func TestServeTLS(t *testing.T) {
 	if got := served(); !bytes.Equal(got, second.server.Certificate[0]) {
 		t.Fatal("after SIGHUP new connections do not get the new certificate")
 	}
-	serve.Process.Signal(syscall.SIGTERM)
-	if err := serve.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
-	}
+	stopServe(t, serve, logs)
 }
 
 // TestServeTLSConfigErrors: a half-given or broken certificate pair is

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"log/slog"
 	"runtime"
 	"runtime/debug"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/qorovul/qorovul/engine"
 	"github.com/qorovul/qorovul/engine/ingest"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
