@@ -76,6 +76,11 @@ type Store struct {
 	clock   Clock
 	log     *slog.Logger
 	tokens  sync.Map // token id -> cachedToken
+	// revoked holds the ids of the tokens this instance revoked, which
+	// Authenticate refuses whatever its cache holds; tokenMu orders
+	// revocations.
+	revoked sync.Map // token id -> struct{}
+	tokenMu sync.Mutex
 	// piped is set while a pipeline writes to the store: the audit chain
 	// then has that one writer, and nothing else may append.
 	piped atomic.Bool

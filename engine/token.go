@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,61 +41,225 @@ type Principal struct {
 	Role    string `json:"role"`
 }
 
+// TokenInfo is what may be shown of a token: who it speaks for, when and
+// by whom it was created and, once revoked, revoked. Never its secret nor
+// the secret's hash.
+type TokenInfo struct {
+	Principal
+	CreatedAt    time.Time  `json:"created_at"`
+	CreatedBy    string     `json:"created_by,omitempty"`
+	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
+	RevokedBy    string     `json:"revoked_by,omitempty"`
+	RevokeReason string     `json:"revoke_reason,omitempty"`
+}
+
 // tokenRecord is what is stored of a token: never the secret, only its hash.
 type tokenRecord struct {
-	Principal
-	SecretSHA256 string    `json:"secret_sha256"`
-	CreatedAt    time.Time `json:"created_at"`
+	TokenInfo
+	SecretSHA256 string `json:"secret_sha256"`
 }
 
 // tokenPrefix starts every token: "qv_<16 hex id>_<64 hex secret>".
 const tokenPrefix = "qv_"
 
-// CreateToken makes a new token for role and name and returns it; only its
-// hash is stored, so it can be shown once. It records the creation in the
-// audit ledger. It must not run while a pipeline writes to this store (the
-// command-line tool uses it on a stopped instance).
-func (s *Store) CreateToken(role, name string) (string, Principal, error) {
+// Record commits a on a store that no pipeline writes to (the command-line
+// tools' way of writing, on a stopped instance); while a pipeline runs,
+// actions go through it (Pipeline.Record) and this refuses.
+func (s *Store) Record(_ context.Context, a Action) error {
 	if s.piped.Load() {
-		return "", Principal{}, Errorf(ECONFLICT, "a pipeline is writing to this store; create tokens on a stopped instance")
+		return Errorf(ECONFLICT, "a pipeline is writing to this store; go through the running instance's API")
 	}
+	txn := s.newTxn(nil)
+	defer txn.Discard()
+	for k, v := range a.Set {
+		if err := txn.Set([]byte(k), v); err != nil {
+			return fmt.Errorf("write %s: %w", a.Kind, err)
+		}
+	}
+	for _, k := range a.Delete {
+		if err := txn.Delete([]byte(k)); err != nil {
+			return fmt.Errorf("delete %q: %w", k, err)
+		}
+	}
+	ab := s.audit.Begin()
+	if a.Kind != "" {
+		if _, err := ab.Append(txn, audit.Entry{Kind: a.Kind, Subject: a.Subject, Actor: a.Actor, Payload: a.Payload}); err != nil {
+			return fmt.Errorf("write %s: %w", a.Kind, err)
+		}
+	}
+	if err := s.commit(txn); err != nil {
+		return fmt.Errorf("write %s: %w", a.Kind, err)
+	}
+	if err := s.audit.Commit(ab); err != nil {
+		return fmt.Errorf("write %s: %w", a.Kind, err)
+	}
+	if a.Applied != nil {
+		a.Applied()
+	}
+	return nil
+}
+
+// CreateToken makes a new token for role and name on a stopped instance
+// (the command-line tool's way) and returns it; see IssueToken.
+func (s *Store) CreateToken(role, name string) (string, Principal, error) {
+	token, info, err := s.IssueToken(context.Background(), s, role, name, "cli")
+	return token, info.Principal, err
+}
+
+// IssueToken makes a new token for role and name, records it through rec
+// (the running pipeline, or the store itself when stopped) with an audit
+// entry naming actor, and returns it. Only the secret's hash is stored, so
+// the token can be shown once.
+func (s *Store) IssueToken(ctx context.Context, rec Recorder, role, name, actor string) (string, TokenInfo, error) {
+	var fe fieldErrors
 	if !ValidRole(role) {
-		return "", Principal{}, &Error{Code: EINVALID, Message: "invalid token", Fields: []FieldError{{Field: "role", Problem: "must be one of payment, officer, auditor, admin"}}}
+		fe.add("role", "must be one of payment, officer, auditor, admin")
 	}
 	if name == "" || len(name) > maxShortLen || !printableSpaced(name) {
-		return "", Principal{}, &Error{Code: EINVALID, Message: "invalid token", Fields: []FieldError{{Field: "name", Problem: "must be 1 to 128 printable characters"}}}
+		fe.add("name", "must be 1 to 128 printable characters")
+	}
+	if len(fe) > 0 {
+		return "", TokenInfo{}, &Error{Code: EINVALID, Message: "invalid token", Fields: fe}
 	}
 	var id [8]byte
 	var secret [32]byte
 	rand.Read(id[:])
 	rand.Read(secret[:])
 	sum := sha256.Sum256(secret[:])
-	p := Principal{TokenID: hex.EncodeToString(id[:]), Name: name, Role: role}
-	rec := tokenRecord{Principal: p, SecretSHA256: hex.EncodeToString(sum[:]), CreatedAt: s.clock.Now().UTC()}
-	b, err := json.Marshal(rec)
+	info := TokenInfo{Principal: Principal{TokenID: hex.EncodeToString(id[:]), Name: name, Role: role}, CreatedAt: s.clock.Now().UTC(), CreatedBy: actor}
+	b, err := json.Marshal(tokenRecord{TokenInfo: info, SecretSHA256: hex.EncodeToString(sum[:])})
 	if err != nil {
-		return "", p, fmt.Errorf("encode token: %w", err)
+		return "", info, fmt.Errorf("encode token: %w", err)
 	}
-	payload, err := json.Marshal(p)
+	payload, err := json.Marshal(info.Principal)
 	if err != nil {
-		return "", p, fmt.Errorf("encode token: %w", err)
+		return "", info, fmt.Errorf("encode token: %w", err)
 	}
-	txn := s.newTxn(nil)
-	defer txn.Discard()
-	if err := txn.Set([]byte(prefixToken+p.TokenID), b); err != nil {
-		return "", p, fmt.Errorf("store token: %w", err)
+	err = rec.Record(ctx, Action{
+		Kind: "token.create", Subject: info.TokenID, Actor: actor, Payload: payload,
+		Set: map[string][]byte{prefixToken + info.TokenID: b},
+	})
+	if err != nil {
+		return "", info, err
 	}
-	ab := s.audit.Begin()
-	if _, err := ab.Append(txn, audit.Entry{Kind: "token.create", Subject: p.TokenID, Actor: "cli", Payload: payload}); err != nil {
-		return "", p, fmt.Errorf("store token: %w", err)
+	return tokenPrefix + info.TokenID + "_" + hex.EncodeToString(secret[:]), info, nil
+}
+
+// RevokeToken revokes the token with id, through rec, with an audit entry
+// naming actor and reason. From the moment it returns, this instance
+// refuses the token. Revoking a revoked token changes nothing and returns
+// it as it is. The last admin token that is not revoked cannot be revoked:
+// without one, tokens could only be managed on a stopped instance.
+func (s *Store) RevokeToken(ctx context.Context, rec Recorder, id, reason, actor string) (TokenInfo, error) {
+	var fe fieldErrors
+	if !validTokenID(id) {
+		fe.add("id", "must be a token id: 16 hexadecimal digits")
 	}
-	if err := s.commit(txn); err != nil {
-		return "", p, fmt.Errorf("store token: %w", err)
+	checkText(&fe, "reason", reason, 512, true)
+	if len(fe) > 0 {
+		return TokenInfo{}, &Error{Code: EINVALID, Message: "invalid revocation", Fields: fe}
 	}
-	if err := s.audit.Commit(ab); err != nil {
-		return "", p, fmt.Errorf("store token: %w", err)
+	// One revocation at a time, so that two of them cannot both find
+	// another admin token left.
+	s.tokenMu.Lock()
+	defer s.tokenMu.Unlock()
+	all, err := s.tokenRecords()
+	if err != nil {
+		return TokenInfo{}, err
 	}
-	return tokenPrefix + p.TokenID + "_" + hex.EncodeToString(secret[:]), p, nil
+	var r *tokenRecord
+	admins := 0
+	for i := range all {
+		if all[i].TokenID == id {
+			r = &all[i]
+		}
+		if all[i].Role == RoleAdmin && all[i].RevokedAt == nil {
+			admins++
+		}
+	}
+	switch {
+	case r == nil:
+		return TokenInfo{}, Errorf(ENOTFOUND, "no token %s", id)
+	case r.RevokedAt != nil:
+		return r.TokenInfo, nil
+	case r.Role == RoleAdmin && admins == 1:
+		return r.TokenInfo, Errorf(ECONFLICT, "token %s is the last admin token; create another admin token first", id)
+	}
+	now := s.clock.Now().UTC()
+	r.RevokedAt, r.RevokedBy, r.RevokeReason = &now, actor, reason
+	b, err := json.Marshal(r)
+	if err != nil {
+		return TokenInfo{}, fmt.Errorf("encode token: %w", err)
+	}
+	payload, err := json.Marshal(struct {
+		Principal
+		Reason string `json:"reason"`
+	}{r.Principal, reason})
+	if err != nil {
+		return TokenInfo{}, fmt.Errorf("encode token: %w", err)
+	}
+	err = rec.Record(ctx, Action{
+		Kind: "token.revoke", Subject: id, Actor: actor, Payload: payload,
+		Set:     map[string][]byte{prefixToken + id: b},
+		Applied: func() { s.revoked.Store(id, struct{}{}) },
+	})
+	if err != nil {
+		return TokenInfo{}, err
+	}
+	return r.TokenInfo, nil
+}
+
+// Tokens lists every token ever created, revoked ones included, oldest
+// first.
+func (s *Store) Tokens() ([]TokenInfo, error) {
+	all, err := s.tokenRecords()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TokenInfo, len(all))
+	for i := range all {
+		out[i] = all[i].TokenInfo
+	}
+	return out, nil
+}
+
+// tokenRecords reads every token's record from the database, oldest first.
+func (s *Store) tokenRecords() ([]tokenRecord, error) {
+	var all []tokenRecord
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixToken), PrefetchValues: true, PrefetchSize: 64})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var r tokenRecord
+			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &r) }); err != nil {
+				return fmt.Errorf("token %q: %w", it.Item().Key(), err)
+			}
+			all = append(all, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read tokens: %w", err)
+	}
+	slices.SortFunc(all, func(a, b tokenRecord) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.TokenID, b.TokenID)
+	})
+	return all, nil
+}
+
+func validTokenID(id string) bool {
+	if len(id) != 16 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Authenticate returns the principal of a bearer token. The secret's hash is
@@ -102,7 +268,7 @@ func (s *Store) Authenticate(token string) (Principal, error) {
 	denied := Errorf(EUNAUTHORIZED, "a valid bearer token is required")
 	rest, ok := strings.CutPrefix(token, tokenPrefix)
 	id, secretHex, ok2 := strings.Cut(rest, "_")
-	if !ok || !ok2 || len(id) != 16 || len(secretHex) != 64 {
+	if !ok || !ok2 || !validTokenID(id) || len(secretHex) != 64 {
 		return Principal{}, denied
 	}
 	secret, err := hex.DecodeString(secretHex)
@@ -118,6 +284,12 @@ func (s *Store) Authenticate(token string) (Principal, error) {
 	sum := sha256.Sum256(secret)
 	want, err := hex.DecodeString(rec.SecretSHA256)
 	if err != nil || subtle.ConstantTimeCompare(sum[:], want) != 1 {
+		return Principal{}, denied
+	}
+	// A token revoked by this instance is refused at once, whatever an
+	// earlier read left in the cache; one revoked before it started, by
+	// its record.
+	if _, gone := s.revoked.Load(id); gone || rec.RevokedAt != nil {
 		return Principal{}, denied
 	}
 	return rec.Principal, nil

@@ -19,6 +19,8 @@ Usage:
   qorovul serve --data-dir DIR --http-addr HOST:PORT [--policy DIR] [--lists DIR] [--brokers LIST]
   qorovul broker [--addr HOST:PORT] [--data-dir DIR] [--partitions N]
   qorovul token create --data-dir DIR --role ROLE --name NAME
+  qorovul token list --data-dir DIR [--json]
+  qorovul token revoke --data-dir DIR --id ID --reason TEXT
   qorovul audit verify --data-dir DIR
   qorovul audit export --data-dir DIR [--from T] [--to T] [--format jsonl|csv]
   qorovul audit verify-export FILE --public-key KEY

@@ -1,4 +1,5 @@
 // Package httpapi is Qorovul's JSON API on gorilla/mux: pre-authorization,
-// decisions, health, Prometheus metrics and the OpenAPI document. Every
-// error is one JSON shape whose HTTP status comes from one table (errors.go).
+// decisions, sanctions search and clearances, bearer-token management,
+// health, Prometheus metrics and the OpenAPI document. Every error is one
+// JSON shape whose HTTP status comes from one table (errors.go).
 package httpapi

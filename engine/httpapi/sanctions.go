@@ -88,8 +88,7 @@ func (s *Server) handleSanctionsClear(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	p := r.Context().Value(principalKey{}).(engine.Principal)
-	c, err := s.cfg.Screening.Clear(r.Context(), s.cfg.Recorder, req.List, req.EntryID, req.Query, req.Reason, p.Name+" ("+p.TokenID+")")
+	c, err := s.cfg.Screening.Clear(r.Context(), s.cfg.Recorder, req.List, req.EntryID, req.Query, req.Reason, actor(r))
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

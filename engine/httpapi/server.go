@@ -53,8 +53,11 @@ type Config struct {
 	Pipeline  decider
 	Decisions decisionReader
 	Auth      authenticator
-	// Screening and Recorder serve the sanctions endpoints.
+	// Screening serves the sanctions endpoints, Tokens the token
+	// endpoints; both record officers' and admins' actions through
+	// Recorder.
 	Screening screening
+	Tokens    tokenAdmin
 	Recorder  engine.Recorder
 	Metrics   *Metrics
 	Log       *slog.Logger
@@ -101,6 +104,9 @@ func New(cfg Config) *Server {
 	r.Handle("/v1/sanctions/search", s.auth(s.handleSanctionsSearch, engine.RoleOfficer, engine.RoleAuditor)).Methods(http.MethodGet)
 	r.Handle("/v1/sanctions/suggest", s.auth(s.handleSanctionsSuggest, engine.RoleOfficer, engine.RoleAuditor)).Methods(http.MethodGet)
 	r.Handle("/v1/sanctions/clearances", s.auth(s.handleSanctionsClear, engine.RoleOfficer)).Methods(http.MethodPost)
+	r.Handle("/v1/tokens", s.auth(s.handleTokenCreate, engine.RoleAdmin)).Methods(http.MethodPost)
+	r.Handle("/v1/tokens", s.auth(s.handleTokenList, engine.RoleAdmin)).Methods(http.MethodGet)
+	r.Handle("/v1/tokens/{id}/revoke", s.auth(s.handleTokenRevoke, engine.RoleAdmin)).Methods(http.MethodPost)
 	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet)
 	r.Handle("/metrics", cfg.Metrics.Handler()).Methods(http.MethodGet)
 	r.HandleFunc("/openapi.json", s.handleOpenAPI).Methods(http.MethodGet)
