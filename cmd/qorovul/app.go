@@ -235,7 +235,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 	api := httpapi.New(httpapi.Config{
 		Pipeline: a.Pipeline, Decisions: a.Store, Auth: a.Store, Metrics: a.Metrics, Log: a.Log,
-		Screening: a.Screening, Tokens: a.Store, Recorder: a.Pipeline,
+		Screening: a.Screening, Tokens: a.Store, Recorder: a.Pipeline, Backup: a.Store,
 		Ready: a.ready, Details: a.healthDetails,
 	})
 	if a.ln, err = net.Listen("tcp", a.Config.HTTPAddr); err != nil {

@@ -21,6 +21,8 @@ Usage:
   qorovul token create --data-dir DIR --role ROLE --name NAME
   qorovul token list --data-dir DIR [--json]
   qorovul token revoke --data-dir DIR --id ID --reason TEXT
+  qorovul backup --data-dir DIR [--output FILE]
+  qorovul restore --data-dir NEWDIR FILE
   qorovul audit verify --data-dir DIR
   qorovul audit export --data-dir DIR [--from T] [--to T] [--format jsonl|csv]
   qorovul audit verify-export FILE --public-key KEY
@@ -57,6 +59,10 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		err = runToken(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		err = runAudit(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		err = runBackup(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		err = runRestore(ctx, rest, getenv, stdin, stderr)
 	case "rules":
 		err = runRules(ctx, rest, getenv, stdout, stderr)
 	case "screen":

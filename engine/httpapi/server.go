@@ -59,8 +59,10 @@ type Config struct {
 	Screening screening
 	Tokens    tokenAdmin
 	Recorder  engine.Recorder
-	Metrics   *Metrics
-	Log       *slog.Logger
+	// Backup serves GET /v1/backup.
+	Backup  backuper
+	Metrics *Metrics
+	Log     *slog.Logger
 	// Ready reports whether the service can take traffic (for /healthz):
 	// an error answers 503.
 	Ready func() error
@@ -107,6 +109,7 @@ func New(cfg Config) *Server {
 	r.Handle("/v1/tokens", s.auth(s.handleTokenCreate, engine.RoleAdmin)).Methods(http.MethodPost)
 	r.Handle("/v1/tokens", s.auth(s.handleTokenList, engine.RoleAdmin)).Methods(http.MethodGet)
 	r.Handle("/v1/tokens/{id}/revoke", s.auth(s.handleTokenRevoke, engine.RoleAdmin)).Methods(http.MethodPost)
+	r.Handle("/v1/backup", s.auth(s.handleBackup, engine.RoleAdmin)).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet)
 	r.Handle("/metrics", cfg.Metrics.Handler()).Methods(http.MethodGet)
 	r.HandleFunc("/openapi.json", s.handleOpenAPI).Methods(http.MethodGet)
