@@ -21,36 +21,19 @@ const backupEvents = 200_000
 
 // filledStore returns a pipeline over a store that decided backupEvents
 // events of benchPayers payers.
-func filledStore(b *testing.B) (*engine.Store, *engine.Pipeline, func(string, int) engine.Event) {
+func filledStore(b *testing.B) (*engine.Store, *engine.Pipeline) {
 	pol, err := rules.Default()
 	if err != nil {
 		b.Fatal(err)
 	}
-	clock := fixedClock{t0}
-	store, err := engine.OpenStore(benchmeter.DataDir(b), engine.StoreOptions{Clock: clock})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { p.Close(); store.Close() })
-	event := func(prefix string, i int) engine.Event {
-		payer := i % benchPayers
-		ev := recharge(fmt.Sprint(prefix, i), fmt.Sprint("usr_", payer), fmt.Sprintf("+99890%07d", payer*3+i%3), t0.Add(time.Duration(i)*time.Millisecond), "10.00")
-		if err := engine.Validate(&ev); err != nil {
-			b.Fatal(err)
-		}
-		return ev
-	}
+	store, p := newBenchPipeline(b, pol, 0)
 	if err := benchmeter.NewLatencies(256, backupEvents).Run(backupEvents, func(_, i int) error {
-		_, err := p.Background().Submit(context.Background(), event("fill_", i))
+		_, err := p.Background().Submit(context.Background(), benchEvent(b, "fill_", i))
 		return err
 	}); err != nil {
 		b.Fatal(err)
 	}
-	return store, p, event
+	return store, p
 }
 
 // BenchmarkBackup takes backups of a store of backupEvents decisions
@@ -60,7 +43,7 @@ func filledStore(b *testing.B) (*engine.Store, *engine.Pipeline, func(string, in
 // pipeline's events/s during the backup against its rate just before.
 func BenchmarkBackup(b *testing.B) {
 	b.Run("idle", func(b *testing.B) {
-		store, _, _ := filledStore(b)
+		store, _ := filledStore(b)
 		var buf bytes.Buffer
 		var backupTook, restoreTook time.Duration
 		b.ResetTimer()
@@ -84,7 +67,7 @@ func BenchmarkBackup(b *testing.B) {
 		b.ReportMetric(float64(buf.Len())/backupEvents, "bytes/event")
 	})
 	b.Run("under-load", func(b *testing.B) {
-		store, p, event := filledStore(b)
+		store, p := filledStore(b)
 		ctx, stop := context.WithCancel(context.Background())
 		var done atomic.Int64
 		var next atomic.Int64
@@ -92,7 +75,7 @@ func BenchmarkBackup(b *testing.B) {
 		for range 256 {
 			wg.Go(func() {
 				for ctx.Err() == nil {
-					if _, err := p.Background().Submit(context.Background(), event("load_", int(next.Add(1)))); err != nil {
+					if _, err := p.Background().Submit(context.Background(), benchEvent(b, "load_", int(next.Add(1)))); err != nil {
 						b.Error(err)
 						return
 					}

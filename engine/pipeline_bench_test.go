@@ -152,24 +152,8 @@ func BenchmarkSubmitDuringBacklog(b *testing.B) {
 		max  int
 	}{{"lane", 0}, {"no-lane", 1 << 30}} {
 		b.Run(c.name, func(b *testing.B) {
-			clock := fixedClock{t0}
-			store, err := engine.OpenStore(benchmeter.DataDir(b), engine.StoreOptions{Clock: clock})
-			if err != nil {
-				b.Fatal(err)
-			}
-			p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock, MaxBackground: c.max})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { p.Close(); store.Close() })
-			event := func(prefix string, i int) engine.Event {
-				payer := i % benchPayers
-				ev := recharge(fmt.Sprint(prefix, i), fmt.Sprint("usr_", payer), fmt.Sprintf("+99890%07d", payer*3+i%3), t0.Add(time.Duration(i)*time.Millisecond), "10.00")
-				if err := engine.Validate(&ev); err != nil {
-					b.Fatal(err)
-				}
-				return ev
-			}
+			_, p := newBenchPipeline(b, pol, c.max)
+			event := func(prefix string, i int) engine.Event { return benchEvent(b, prefix, i) }
 			ctx, stop := context.WithCancel(context.Background())
 			var bg atomic.Int64
 			var wg sync.WaitGroup
@@ -208,4 +192,31 @@ func BenchmarkSubmitDuringBacklog(b *testing.B) {
 			lat.Report(b)
 		})
 	}
+}
+
+// newBenchPipeline opens a store in a benchmark's data dir and a pipeline
+// over it deciding with pol (MaxBackground max), both closed at the end.
+func newBenchPipeline(b *testing.B, pol engine.Policy, max int) (*engine.Store, *engine.Pipeline) {
+	clock := fixedClock{t0}
+	store, err := engine.OpenStore(benchmeter.DataDir(b), engine.StoreOptions{Clock: clock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := engine.NewPipeline(engine.PipelineConfig{Store: store, Scorer: &engine.Scorer{Policy: pol, Clock: clock, Log: discard}, Clock: clock, MaxBackground: max})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close(); store.Close() })
+	return store, p
+}
+
+// benchEvent is the i-th validated recharge of the benchmarks' load, spread
+// over benchPayers payers, its id prefixed.
+func benchEvent(b *testing.B, prefix string, i int) engine.Event {
+	payer := i % benchPayers
+	ev := recharge(fmt.Sprint(prefix, i), fmt.Sprint("usr_", payer), fmt.Sprintf("+99890%07d", payer*3+i%3), t0.Add(time.Duration(i)*time.Millisecond), "10.00")
+	if err := engine.Validate(&ev); err != nil {
+		b.Fatal(err)
+	}
+	return ev
 }
