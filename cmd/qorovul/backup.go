@@ -72,11 +72,15 @@ func runRestore(_ context.Context, args []string, getenv env, stdin io.Reader, s
 	if len(args) > 0 && args[0] != "" && (args[0] == "-" || args[0][0] != '-') {
 		file, args = args[0], args[1:]
 	}
-	if err := parseFlags(fs, args, getenv); err != nil {
+	if err := parseFlagsArgs(fs, args, getenv); err != nil {
 		return err
 	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
+	rest := fs.Args()
+	if file == "" && len(rest) > 0 {
+		file, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		return usageError("unexpected argument %q", rest[0])
 	}
 	if *dataDir == "" || file == "" {
 		return usageError("usage: qorovul restore --data-dir DIR FILE (- reads standard input)")

@@ -29,9 +29,6 @@ func runBroker(ctx context.Context, args []string, getenv env, stderr io.Writer)
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError("broker: unexpected argument %q", fs.Arg(0))
-	}
 	if cfg.Partitions <= 0 {
 		return usageError("--partitions %d: want at least 1", cfg.Partitions)
 	}

@@ -170,3 +170,26 @@ func TestJSONLogDurations(t *testing.T) {
 		t.Fatalf("log line %s", out)
 	}
 }
+
+// TestStrayArgumentsRefused: an argument that is not a flag is a usage
+// error naming it, not silently dropped (a forgotten "--" would otherwise
+// run the command with a default in place of what was meant).
+func TestStrayArgumentsRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"serve", "--data-dir", dir, "http-addr", "127.0.0.1:1"},
+		{"token", "create", "--data-dir", dir, "--role", "admin", "--name", "ops", "extra"},
+		{"token", "list", "--data-dir", dir, "extra"},
+		{"backup", "--data-dir", dir, "extra"},
+		{"restore", "--data-dir", filepath.Join(dir, "r"), "a.backup", "extra"},
+		{"restore", "a.backup", "--data-dir", filepath.Join(dir, "r"), "extra"},
+		{"audit", "verify", "--data-dir", dir, "extra"},
+		{"audit", "verify-export", "a.jsonl", "--public-key", "k.pem", "extra"},
+		{"broker", "--data-dir", dir, "extra"},
+		{"rules", "test", "extra"},
+	} {
+		if _, errOut, code := runCLI(t, nil, args...); code != 2 || !strings.Contains(errOut, `unexpected argument "extra"`) && !strings.Contains(errOut, `unexpected argument "http-addr"`) {
+			t.Errorf("%v: exit %d, %.120q", args, code, errOut)
+		}
+	}
+}

@@ -53,11 +53,15 @@ func runLedger(ctx context.Context, name string, args []string, getenv env, stdo
 		if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 			file, args = args[0], args[1:]
 		}
-		if err := parseFlags(fs, args, getenv); err != nil {
+		if err := parseFlagsArgs(fs, args, getenv); err != nil {
 			return err
 		}
-		if file == "" && fs.NArg() == 1 {
-			file = fs.Arg(0)
+		rest := fs.Args()
+		if file == "" && len(rest) > 0 {
+			file, rest = rest[0], rest[1:]
+		}
+		if len(rest) > 0 {
+			return usageError("unexpected argument %q", rest[0])
 		}
 		if file == "" || *pubFile == "" {
 			return usageError("usage: qorovul %s verify-export FILE --public-key KEY", name)

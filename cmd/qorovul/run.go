@@ -104,8 +104,22 @@ func usageError(format string, args ...any) error {
 }
 
 // parseFlags parses args, then fills every flag not given on the command
-// line from its QOROVUL_* variable.
+// line from its QOROVUL_* variable. An argument that is not a flag is
+// refused, not ignored: "serve --data-dir d http-addr :8080" must not start
+// on the default address.
 func parseFlags(fs *flag.FlagSet, args []string, getenv env) error {
+	if err := parseFlagsArgs(fs, args, getenv); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// parseFlagsArgs is parseFlags for a command that takes arguments after its
+// flags (fs.Args), which it checks itself.
+func parseFlagsArgs(fs *flag.FlagSet, args []string, getenv env) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
