@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -26,7 +27,9 @@ import (
 const (
 	DefaultHTTPAddr        = "127.0.0.1:8080"
 	DefaultShutdownTimeout = 30 * time.Second
-	DefaultLogLevel        = "info"
+	// DefaultWriteTimeout bounds writing one HTTP response.
+	DefaultWriteTimeout = 60 * time.Second
+	DefaultLogLevel     = "info"
 	// DefaultMinFreeDiskMB holds a memtable's log and its flush, and a
 	// compaction of the first levels (engine.StoreOptions.MinFreeDisk).
 	DefaultMinFreeDiskMB = 256
@@ -127,10 +130,13 @@ type App struct {
 
 	ln     net.Listener
 	server *http.Server
-	cert   *certificate // nil without --tls-cert
-	scorer *engine.Scorer
-	stream *stream.Consumer // nil without --brokers
-	served chan error
+	// writeTimeout bounds writing one response (DefaultWriteTimeout if 0;
+	// tests shorten it). A backup lifts it for its own response.
+	writeTimeout time.Duration
+	cert         *certificate // nil without --tls-cert
+	scorer       *engine.Scorer
+	stream       *stream.Consumer // nil without --brokers
+	served       chan error
 	// stops are run by Close, last added first, before the pipeline
 	// closes: consumers that feed the pipeline register theirs here.
 	stops []func(context.Context) error
@@ -252,7 +258,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 		Handler:           api.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      cmp.Or(a.writeTimeout, DefaultWriteTimeout),
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}

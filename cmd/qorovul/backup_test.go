@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,7 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/qorovul/qorovul/audit"
 	"github.com/qorovul/qorovul/engine"
@@ -169,5 +175,79 @@ func TestBackupCommand(t *testing.T) {
 	}
 	if got, want := ledgerLines(t, restored), ledgerLines(t, dir); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("restored ledger differs:\n%v\n%v", got, want)
+	}
+}
+
+// TestBackupOutlastsTheWriteTimeout downloads a backup larger than the
+// socket buffers through a client slower than the server's write timeout
+// allows for a whole response: the backup lifts the timeout for itself, so
+// the file arrives whole and restores.
+func TestBackupOutlastsTheWriteTimeout(t *testing.T) {
+	dir := t.TempDir()
+	tokens, err := demoTokens(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := NewApp(Config{DataDir: dir, HTTPAddr: "127.0.0.1:0"}, slog.New(slog.DiscardHandler))
+	app.Lists = MustLoadLists(t)
+	app.writeTimeout = 300 * time.Millisecond
+	if err := app.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close(context.Background())
+	// About 12 MB of backup: more than loopback's socket buffers hold.
+	const n = 12_000
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			for i := int(next.Add(1)); i <= n; i = int(next.Add(1)) {
+				body, _ := json.Marshal(testEvent(fmt.Sprint("wt_", i), fmt.Sprint("usr_wt_", i%500), fmt.Sprintf("+99890%07d", i), 0, "2.00"))
+				ev, err := engine.ParseEvent(body)
+				if err == nil {
+					_, err = app.Pipeline.Background().Submit(t.Context(), ev)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			err = c.(*net.TCPConn).SetReadBuffer(32 << 10)
+		}
+		return c, err
+	}}}
+	req, _ := http.NewRequest(http.MethodGet, app.URL+"/v1/backup", nil)
+	req.Header.Set("Authorization", "Bearer "+tokens[engine.RoleAdmin])
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got bytes.Buffer
+	start := time.Now()
+	buf := make([]byte, 64<<10)
+	for {
+		k, err := resp.Body.Read(buf)
+		got.Write(buf[:k])
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("after %d bytes in %v: %v", got.Len(), time.Since(start), err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if took := time.Since(start); got.Len() < 10<<20 || took < time.Second {
+		t.Fatalf("%d bytes in %v: the test needs a backup that outlasts the write timeout", got.Len(), took)
+	}
+	head, err := engine.Restore(filepath.Join(t.TempDir(), "r"), &got, nil)
+	if err != nil || head.Seq < n {
+		t.Fatalf("restore of the slow download: head %d, %v", head.Seq, err)
 	}
 }
