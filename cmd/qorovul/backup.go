@@ -68,19 +68,9 @@ func runBackup(_ context.Context, args []string, getenv env, stdout, stderr io.W
 func runRestore(_ context.Context, args []string, getenv env, stdin io.Reader, stderr io.Writer) error {
 	fs := newFlagSet("restore", stderr)
 	dataDir := fs.String("data-dir", "", "new directory to restore into (must not exist or be empty)")
-	file := ""
-	if len(args) > 0 && args[0] != "" && (args[0] == "-" || args[0][0] != '-') {
-		file, args = args[0], args[1:]
-	}
-	if err := parseFlagsArgs(fs, args, getenv); err != nil {
+	file, err := parseFlagsFile(fs, args, getenv)
+	if err != nil {
 		return err
-	}
-	rest := fs.Args()
-	if file == "" && len(rest) > 0 {
-		file, rest = rest[0], rest[1:]
-	}
-	if len(rest) > 0 {
-		return usageError("unexpected argument %q", rest[0])
 	}
 	if *dataDir == "" || file == "" {
 		return usageError("usage: qorovul restore --data-dir DIR FILE (- reads standard input)")

@@ -49,19 +49,9 @@ func runLedger(ctx context.Context, name string, args []string, getenv env, stdo
 	case "verify-export":
 		pubFile := fs.String("public-key", "", "PEM file of the checkpoint public key (qorovul "+name+" public-key)")
 		// the file comes first: qorovul audit verify-export FILE --public-key KEY
-		file := ""
-		if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-			file, args = args[0], args[1:]
-		}
-		if err := parseFlagsArgs(fs, args, getenv); err != nil {
+		file, err := parseFlagsFile(fs, args, getenv)
+		if err != nil {
 			return err
-		}
-		rest := fs.Args()
-		if file == "" && len(rest) > 0 {
-			file, rest = rest[0], rest[1:]
-		}
-		if len(rest) > 0 {
-			return usageError("unexpected argument %q", rest[0])
 		}
 		if file == "" || *pubFile == "" {
 			return usageError("usage: qorovul %s verify-export FILE --public-key KEY", name)

@@ -117,6 +117,27 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv env) error {
 	return nil
 }
 
+// parseFlagsFile is parseFlags for a command that takes one file argument,
+// before or after its flags ("-" is a file: standard input). It returns
+// the file, "" if none was given.
+func parseFlagsFile(fs *flag.FlagSet, args []string, getenv env) (string, error) {
+	file := ""
+	if len(args) > 0 && args[0] != "" && (args[0] == "-" || args[0][0] != '-') {
+		file, args = args[0], args[1:]
+	}
+	if err := parseFlagsArgs(fs, args, getenv); err != nil {
+		return "", err
+	}
+	rest := fs.Args()
+	if file == "" && len(rest) > 0 {
+		file, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		return "", usageError("unexpected argument %q", rest[0])
+	}
+	return file, nil
+}
+
 // parseFlagsArgs is parseFlags for a command that takes arguments after its
 // flags (fs.Args), which it checks itself.
 func parseFlagsArgs(fs *flag.FlagSet, args []string, getenv env) error {
