@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -77,7 +78,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // check says whether what was read is whole.
 type backupReader struct {
 	r    io.Reader
-	pend []byte
+	buf  []byte // what pend lies in
+	pend []byte // read, not yet passed on
 	eof  bool
 	h    hash.Hash
 	n    atomic.Int64 // bytes of the stream passed on
@@ -93,9 +95,15 @@ func newBackupReader(r io.Reader) (*backupReader, error) {
 
 func (b *backupReader) Read(p []byte) (int, error) {
 	for len(b.pend) <= backupTrailerLen && !b.eof {
-		buf := make([]byte, 64<<10)
-		n, err := b.r.Read(buf)
-		b.pend = append(b.pend, buf[:n]...)
+		if b.buf == nil {
+			b.buf = make([]byte, 0, 256<<10)
+		}
+		// What is pending (at most a trailer's length) moves to the front
+		// of the one buffer, and the rest of it is filled.
+		b.buf = append(b.buf[:0], b.pend...)
+		n, err := b.r.Read(b.buf[len(b.buf):cap(b.buf)])
+		b.buf = b.buf[:len(b.buf)+n]
+		b.pend = b.buf
 		if errors.Is(err, io.EOF) {
 			b.eof = true
 		} else if err != nil {
@@ -147,6 +155,9 @@ func Restore(dir string, r io.Reader, log *slog.Logger) (audit.Head, error) {
 	if err == nil {
 		os.Remove(dir) // empty, if it exists
 		err = os.Rename(tmp, dir)
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(dir)) // the rename, durable
 	}
 	if err != nil {
 		os.RemoveAll(tmp)
