@@ -812,24 +812,8 @@ func (p *Pipeline) writeBatch(batch []*item) error {
 // writeItem stages one item's effect in txn: a new decision with its window
 // record, status and hold, or a status change; each with its audit entry.
 func (p *Pipeline) writeItem(txn *journaledTxn, ab *audit.Batch, it *item) error {
-	if a := it.action; a != nil {
-		for k, v := range a.Set {
-			if err := txn.Set([]byte(k), v); err != nil {
-				return fmt.Errorf("write %s: %w", a.Kind, err)
-			}
-		}
-		for _, k := range a.Delete {
-			if err := txn.Delete([]byte(k)); err != nil {
-				return fmt.Errorf("delete %q: %w", k, err)
-			}
-		}
-		if a.Kind == "" {
-			return nil
-		}
-		if _, err := ab.Append(txn, audit.Entry{Kind: a.Kind, Subject: a.Subject, Actor: a.Actor, Payload: a.Payload}); err != nil {
-			return fmt.Errorf("append audit entry: %w", err)
-		}
-		return nil
+	if it.action != nil {
+		return writeAction(txn, ab, it.action)
 	}
 	id := it.ev.ID
 	if it.status != StatusCreated {
@@ -871,6 +855,29 @@ func (p *Pipeline) writeItem(txn *journaledTxn, ab *audit.Batch, it *item) error
 		if err := txn.Set([]byte(prefixHold+h.ID), hb); err != nil {
 			return fmt.Errorf("write hold: %w", err)
 		}
+	}
+	return nil
+}
+
+// writeAction writes a's keys and deletions and, if it has a kind, its
+// audit entry, in txn: the pipeline's way and, on a stopped instance, the
+// store's (Store.Record).
+func writeAction(txn *journaledTxn, ab *audit.Batch, a *Action) error {
+	for k, v := range a.Set {
+		if err := txn.Set([]byte(k), v); err != nil {
+			return fmt.Errorf("write %s: %w", a.Kind, err)
+		}
+	}
+	for _, k := range a.Delete {
+		if err := txn.Delete([]byte(k)); err != nil {
+			return fmt.Errorf("delete %q: %w", k, err)
+		}
+	}
+	if a.Kind == "" {
+		return nil
+	}
+	if _, err := ab.Append(txn, audit.Entry{Kind: a.Kind, Subject: a.Subject, Actor: a.Actor, Payload: a.Payload}); err != nil {
+		return fmt.Errorf("append audit entry: %w", err)
 	}
 	return nil
 }

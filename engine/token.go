@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/qorovul/qorovul/audit"
 )
 
 // Roles a bearer token can have.
@@ -71,21 +70,9 @@ func (s *Store) Record(_ context.Context, a Action) error {
 	}
 	txn := s.newTxn(nil)
 	defer txn.Discard()
-	for k, v := range a.Set {
-		if err := txn.Set([]byte(k), v); err != nil {
-			return fmt.Errorf("write %s: %w", a.Kind, err)
-		}
-	}
-	for _, k := range a.Delete {
-		if err := txn.Delete([]byte(k)); err != nil {
-			return fmt.Errorf("delete %q: %w", k, err)
-		}
-	}
 	ab := s.audit.Begin()
-	if a.Kind != "" {
-		if _, err := ab.Append(txn, audit.Entry{Kind: a.Kind, Subject: a.Subject, Actor: a.Actor, Payload: a.Payload}); err != nil {
-			return fmt.Errorf("write %s: %w", a.Kind, err)
-		}
+	if err := writeAction(txn, ab, &a); err != nil {
+		return err
 	}
 	if err := s.commit(txn); err != nil {
 		return fmt.Errorf("write %s: %w", a.Kind, err)

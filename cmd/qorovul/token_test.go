@@ -155,7 +155,7 @@ func TestTokenLifecycleWhileServing(t *testing.T) {
 		t.Fatalf("revoke again: %d %s", status, b)
 	}
 	// The last admin token stays.
-	if status, b, _ := a.doBearer(http.MethodPost, "/v1/tokens/"+adminID(t, admin)+"/revoke", admin, []byte(`{"reason":"oops"}`)); status != http.StatusConflict {
+	if status, b, _ := a.doBearer(http.MethodPost, "/v1/tokens/"+tokenID(t, admin)+"/revoke", admin, []byte(`{"reason":"oops"}`)); status != http.StatusConflict {
 		t.Fatalf("revoke the last admin token: %d %s", status, b)
 	}
 	if status, _, _ := a.doBearer(http.MethodGet, "/v1/tokens", admin, nil); status != http.StatusOK {
@@ -200,8 +200,8 @@ func TestTokenLifecycleWhileServing(t *testing.T) {
 	}
 }
 
-// adminID is the id part of a token.
-func adminID(t *testing.T, token string) string {
+// tokenID is the id part of a token.
+func tokenID(t *testing.T, token string) string {
 	t.Helper()
 	id, _, ok := strings.Cut(strings.TrimPrefix(token, "qv_"), "_")
 	if !ok {
@@ -221,7 +221,7 @@ func TestTokenListAndRevokeCommands(t *testing.T) {
 	if _, _, code := runCLI(t, env, "token", "create", "--role", "admin", "--name", "ops"); code != 0 {
 		t.Fatal("create admin")
 	}
-	id := adminID(t, strings.TrimSpace(tok))
+	id := tokenID(t, strings.TrimSpace(tok))
 	out, errOut, code := runCLI(t, env, "token", "list")
 	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "Upmobile") || strings.Contains(out, strings.TrimSpace(tok)[20:]) {
 		t.Fatalf("list: %d %q %q", code, out, errOut)
