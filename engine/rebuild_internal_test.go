@@ -2,8 +2,11 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,15 +15,16 @@ import (
 // BenchmarkLoadWindows is a restart's rebuild of the windows from the window
 // records of the last 7 days (Store.LoadWindows): what serve does before it
 // answers. The store holds rebuildEvents records of 50,000 payers spread
-// over 7 days, written directly; each iteration rebuilds all of them into
-// empty windows. It reports records rebuilt per second.
+// over 7 days, written directly, and is reopened; each iteration rebuilds
+// all of them into empty windows. It reports records rebuilt per second.
 func BenchmarkLoadWindows(b *testing.B) {
 	const rebuildEvents = 1_000_000
-	s, err := OpenStore(b.TempDir(), StoreOptions{})
+	dir := b.TempDir()
+	s, err := OpenStore(dir, StoreOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { s.Close() }()
 	wb := s.db.NewWriteBatch()
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	step := window7d / rebuildEvents
@@ -33,6 +37,13 @@ func BenchmarkLoadWindows(b *testing.B) {
 		}
 	}
 	if err := wb.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	// Restart: the records are read back from Badger's tables.
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if s, err = OpenStore(dir, StoreOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -84,5 +95,132 @@ func TestLoadWindowsLogsProgress(t *testing.T) {
 	}
 	if c := strings.Count(out, "rebuilding window state"); c != 3 {
 		t.Fatalf("%d progress lines, want 3:\n%s", c, out)
+	}
+}
+
+// TestLoadWindowsAddsAsAddWould: the rebuild at start-up (chunks of hashed
+// records, added on a goroutine of its own, a kind of window at a time)
+// leaves the windows as adding the same records one by one would. The
+// records span nine days, so the rebuild skips the oldest; the key spaces
+// are small, so windows fill past their bound (saturate) and distinct
+// counts repeat; some records have no number or no token; and there are
+// more records than a chunk. The windows are compared through the
+// features of the same probe events applied to both.
+func TestLoadWindowsAddsAsAddWould(t *testing.T) {
+	s, err := OpenStore(t.TempDir(), StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	span := int64(9 * 24 * time.Hour / time.Millisecond)
+	type record struct {
+		key []byte
+		e   WindowEvent
+	}
+	event := func(at int64) WindowEvent {
+		e := WindowEvent{At: at, PayerID: fmt.Sprint("usr_", rng.IntN(300)), MicroUSD: rng.Int64N(500_000_000)}
+		if rng.IntN(10) > 0 {
+			e.MSISDN = fmt.Sprintf("+99890%07d", rng.IntN(500))
+		}
+		if rng.IntN(3) > 0 {
+			e.Token = fmt.Sprint("tok_", rng.IntN(200))
+		}
+		return e
+	}
+	const records = 3*loadChunk + 1234
+	recs := make([]record, 0, records+2)
+	for i := range records {
+		e := event(t0 + rng.Int64N(span))
+		recs = append(recs, record{windowKey(e.At, fmt.Sprintf("evt_%07d", i)), e})
+	}
+	// The newest record, and one exactly the retention before it: the
+	// oldest the rebuild reads.
+	newest := t0 + span
+	recs = append(recs, record{windowKey(newest, "evt_newest"), event(newest)}, record{windowKey(newest-window7d, "evt_edge"), event(newest - window7d)})
+	wb := s.db.NewWriteBatch()
+	for _, r := range recs {
+		if err := wb.Set(r.key, encodeWindow(&r.e)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	const maxPerKey = 64
+	loaded := NewWindows(maxPerKey)
+	n, err := s.LoadWindows(loaded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := NewWindows(maxPerKey)
+	slices.SortFunc(recs, func(a, b record) int { return bytes.Compare(a.key, b.key) })
+	want := 0
+	for _, r := range recs {
+		if r.e.At >= newest-window7d {
+			added.Add(r.e)
+			want++
+		}
+	}
+	if n != want || want < records/2 {
+		t.Fatalf("LoadWindows read %d records, want %d (of %d)", n, want, len(recs))
+	}
+	if loaded.High() != added.High() {
+		t.Fatalf("newest event time %d, want %d", loaded.High(), added.High())
+	}
+	lp, ln, lt := loaded.Keys()
+	ap, an, at := added.Keys()
+	if lp != ap || ln != an || lt != at {
+		t.Fatalf("keys (payers, numbers, tokens) = %d, %d, %d; want %d, %d, %d", lp, ln, lt, ap, an, at)
+	}
+	saturated := 0
+	for i := range 2000 {
+		// Probes over the last two days, some later than every record.
+		e := event(newest - 2*24*3600*1000 + rng.Int64N(3*24*3600*1000))
+		got, want := loaded.Apply(e), added.Apply(e)
+		gb, _ := json.Marshal(got)
+		wb, _ := json.Marshal(want)
+		if !bytes.Equal(gb, wb) {
+			t.Fatalf("probe %d (%+v):\nloaded windows: %s\nadded windows:  %s", i, e, gb, wb)
+		}
+		if want.Saturated {
+			saturated++
+		}
+	}
+	if saturated == 0 {
+		t.Fatal("no probe met a saturated window: the test does not cover the bound")
+	}
+}
+
+// TestLoadWindowsRefusesCorruptRecord: a damaged window record stops the
+// rebuild with an error that names its key, after chunks were handed on.
+func TestLoadWindowsRefusesCorruptRecord(t *testing.T) {
+	s, err := OpenStore(t.TempDir(), StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	wb := s.db.NewWriteBatch()
+	for i := range 2 * loadChunk {
+		e := WindowEvent{At: t0 + int64(i), PayerID: fmt.Sprint("usr_", i%100), MicroUSD: 1}
+		if err := wb.Set(windowKey(e.At, fmt.Sprint("evt_", i)), encodeWindow(&e)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.Set(windowKey(t0+2*loadChunk, "evt_broken"), []byte{0x7f, 'u'}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.LoadWindows(NewWindows(0))
+	if err == nil || !strings.Contains(err.Error(), "evt_broken") || !strings.Contains(err.Error(), "corrupt window record") {
+		t.Fatalf("LoadWindows = %d, %v; want the corrupt record named", n, err)
+	}
+	if n != 2*loadChunk {
+		t.Fatalf("LoadWindows read %d records before the corrupt one, want %d", n, 2*loadChunk)
 	}
 }

@@ -616,32 +616,40 @@ func encodeWindow(e *WindowEvent) []byte {
 	return binary.AppendVarint(b, e.MicroUSD)
 }
 
-func decodeWindow(at int64, b []byte) (WindowEvent, error) {
-	e := WindowEvent{At: at}
-	var fields [3]string
-	for i := range fields {
+// decodeWindow decodes a window record into what the windows keep of it:
+// the ids hashed (by w's seed) and the amount.
+func decodeWindow(w *Windows, b []byte) (payer, number, token uint64, usd int64, err error) {
+	var ids [3]uint64
+	for i := range ids {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || uint64(len(b)-k) < n {
-			return e, errors.New("corrupt window record")
+			return 0, 0, 0, 0, errCorruptWindow
 		}
-		fields[i] = string(b[k : k+int(n)])
+		ids[i] = w.hashBytes(b[k : k+int(n)])
 		b = b[k+int(n):]
 	}
 	usd, k := binary.Varint(b)
 	if k <= 0 {
-		return e, errors.New("corrupt window record")
+		return 0, 0, 0, 0, errCorruptWindow
 	}
-	e.PayerID, e.MSISDN, e.Token, e.MicroUSD = fields[0], fields[1], fields[2], usd
-	return e, nil
+	return ids[0], ids[1], ids[2], usd, nil
 }
+
+var errCorruptWindow = errors.New("corrupt window record")
 
 // loadProgressEvery is how often LoadWindows logs its progress.
 const loadProgressEvery = 5 * time.Second
 
+// loadChunk is how many window records LoadWindows reads before it hands
+// them to be added: one goroutine reads the next chunk while another adds
+// the last.
+const loadChunk = 1 << 15
+
 // LoadWindows rebuilds w from the window records of the last Retention of
 // event time before the newest record. It returns how many it applied. A
 // long rebuild (a week of a busy service's events, which serve waits for
-// before it answers) logs its progress every few seconds.
+// before it answers) logs its progress every few seconds. Nothing else may
+// use w meanwhile.
 func (s *Store) LoadWindows(w *Windows) (int, error) {
 	n := 0
 	start := s.clock.Now()
@@ -649,6 +657,9 @@ func (s *Store) LoadWindows(w *Windows) (int, error) {
 	err := s.db.View(func(txn *badger.Txn) error {
 		opt := badger.DefaultIteratorOptions
 		opt.Prefix = []byte(prefixWindow)
+		// Values are read in place below: prefetching copies each one on
+		// a goroutine of its own, which made the rebuild take 40% longer.
+		opt.PrefetchValues = false
 		opt.Reverse = true
 		it := txn.NewIterator(opt)
 		it.Seek(append([]byte(prefixWindow), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
@@ -661,20 +672,43 @@ func (s *Store) LoadWindows(w *Windows) (int, error) {
 		opt.Reverse = false
 		it = txn.NewIterator(opt)
 		defer it.Close()
+
+		// Records are read (and their ids hashed) here and added on
+		// another goroutine, a chunk at a time, in the order read.
+		full := make(chan []loadRecord, 1)
+		free := make(chan []loadRecord, 2)
+		free <- make([]loadRecord, 0, loadChunk)
+		free <- make([]loadRecord, 0, loadChunk)
+		added := make(chan struct{})
+		go func() {
+			defer close(added)
+			for recs := range full {
+				w.load(recs)
+				free <- recs[:0]
+			}
+		}()
+		recs := <-free
+		high := w.High()
+		var err error
 		from := windowKey(newest-window7d, "")
 		for it.Seek(from); it.Valid(); it.Next() {
-			k := it.Item().Key()
+			item := it.Item()
+			k := item.Key()
 			at := int64(binary.BigEndian.Uint64(k[len(prefixWindow):]))
-			err := it.Item().Value(func(v []byte) error {
-				e, err := decodeWindow(at, v)
-				if err != nil {
-					return fmt.Errorf("key %q: %w", k, err)
-				}
-				w.Add(e)
-				return nil
+			high = max(high, at)
+			r := loadRecord{at: at, cutoff: high - window7d}
+			err = item.Value(func(v []byte) error {
+				var err error
+				r.payer, r.number, r.token, r.usd, err = decodeWindow(w, v)
+				return err
 			})
 			if err != nil {
-				return err
+				err = fmt.Errorf("key %q: %w", k, err)
+				break
+			}
+			if recs = append(recs, r); len(recs) == loadChunk {
+				full <- recs
+				recs = <-free
 			}
 			if n++; n%(1<<16) == 0 {
 				if now := s.clock.Now(); !now.Before(next) {
@@ -684,7 +718,12 @@ func (s *Store) LoadWindows(w *Windows) (int, error) {
 				}
 			}
 		}
-		return nil
+		if err == nil {
+			full <- recs
+		}
+		close(full)
+		<-added
+		return err
 	})
 	if err != nil {
 		return n, fmt.Errorf("load windows: %w", err)

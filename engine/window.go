@@ -129,11 +129,16 @@ func (w *Windows) hash(s string) uint64 {
 	if s == "" {
 		return 0
 	}
-	h := maphash.String(w.seed, s)
-	if h == 0 {
-		h = 1
+	return nonZero(maphash.String(w.seed, s))
+}
+
+// hashBytes is hash for an id read as bytes: maphash gives a string and
+// bytes of the same content the same hash.
+func (w *Windows) hashBytes(b []byte) uint64 {
+	if len(b) == 0 {
+		return 0
 	}
-	return h
+	return nonZero(maphash.Bytes(w.seed, b))
 }
 
 // Apply adds e to the windows and returns the features of e.
@@ -199,11 +204,12 @@ func (w *Windows) distinctMembers(sw *setWindow, t int64) int {
 	return n
 }
 
-// Add inserts e into the windows without computing features (used to
-// rebuild state at start-up). It reports whether e is older than the
-// retained state, so that its features would be incomplete. It does not
-// sweep idle keys: a rebuild adds the last 7 days of events, none of them
-// idle, and sweeping would only cost it a fifth of its time.
+// Add inserts e into the windows without computing features, as the
+// rebuild at start-up does (Store.LoadWindows adds its records in bulk,
+// with the same effect). It reports whether e is older than the retained
+// state, so that its features would be incomplete. It does not sweep idle
+// keys: a rebuild adds the last 7 days of events, none of them idle, and
+// sweeping would only cost it a fifth of its time.
 func (w *Windows) Add(e WindowEvent) (late bool) {
 	late, _, _, _ = w.add(e, false)
 	return late
@@ -224,9 +230,22 @@ func (w *Windows) add(e WindowEvent, sweep bool) (late bool, pw *payerWindow, nw
 		}
 	}
 
-	payer := w.hash(e.PayerID)
+	payer, number := w.hash(e.PayerID), w.hash(e.MSISDN)
+	pw = w.addPayer(payer, payerEntry{at: e.At, usd: e.MicroUSD, number: number}, cutoff)
+	if number != 0 {
+		nw = w.addMember(w.numbers, number, e.At, payer, cutoff)
+	}
+	if e.Token != "" {
+		tw = w.addMember(w.tokens, w.hash(e.Token), e.At, payer, cutoff)
+	}
+	return late, pw, nw, tw
+}
+
+// addPayer inserts x into payer's window, first dropping what is at or
+// before cutoff and, at the bound, the oldest entry.
+func (w *Windows) addPayer(payer uint64, x payerEntry, cutoff int64) *payerWindow {
 	payers := w.payers.part(payer)
-	pw = payers[payer]
+	pw := payers[payer]
 	if pw == nil {
 		pw = &payerWindow{}
 		payers[payer] = pw
@@ -236,17 +255,9 @@ func (w *Windows) add(e WindowEvent, sweep bool) (late bool, pw *payerWindow, nw
 		pw.saturatedUntil = max(pw.saturatedUntil, pw.entries[0].at+window7d)
 		pw.entries = slices.Delete(pw.entries, 0, 1)
 	}
-	number := w.hash(e.MSISDN)
-	i := after(pw.entries, e.At)
-	pw.entries = slices.Insert(pw.entries, i, payerEntry{at: e.At, usd: e.MicroUSD, number: number})
-
-	if number != 0 {
-		nw = w.addMember(w.numbers, number, e.At, payer, cutoff)
-	}
-	if e.Token != "" {
-		tw = w.addMember(w.tokens, w.hash(e.Token), e.At, payer, cutoff)
-	}
-	return late, pw, nw, tw
+	i := after(pw.entries, x.at)
+	pw.entries = slices.Insert(pw.entries, i, x)
+	return pw
 }
 
 func (w *Windows) addMember(k *keyed[*setWindow], key uint64, at int64, member uint64, cutoff int64) *setWindow {
@@ -387,4 +398,40 @@ func (w *Windows) distinct(xs []uint64) int {
 		}
 	}
 	return n
+}
+
+// loadRecord is a window record read back at start-up, its ids hashed:
+// what Add would insert, and the cutoff Add would have pruned with (the
+// newest event time so far, less the retention).
+type loadRecord struct {
+	at, usd, cutoff      int64
+	payer, number, token uint64
+}
+
+// load adds recs, which follow each other in event time and come after
+// everything added before, as Add would one by one, and leaves w in the
+// same state: each key's window depends only on that key's records, in
+// order, and the cutoff each came with. It goes through recs three times,
+// for the payers, the numbers and the tokens, so that each pass keeps
+// one kind of window in the CPU's caches: a third less time than adding
+// each record whole (BenchmarkLoadWindows).
+func (w *Windows) load(recs []loadRecord) {
+	if len(recs) == 0 {
+		return
+	}
+	w.high = max(w.high, recs[len(recs)-1].cutoff+window7d)
+	for i := range recs {
+		r := &recs[i]
+		w.addPayer(r.payer, payerEntry{at: r.at, usd: r.usd, number: r.number}, r.cutoff)
+	}
+	for i := range recs {
+		if r := &recs[i]; r.number != 0 {
+			w.addMember(w.numbers, r.number, r.at, r.payer, r.cutoff)
+		}
+	}
+	for i := range recs {
+		if r := &recs[i]; r.token != 0 {
+			w.addMember(w.tokens, r.token, r.at, r.payer, r.cutoff)
+		}
+	}
 }
