@@ -83,7 +83,7 @@ func runDemo(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	for _, role := range []string{engine.RolePayment, engine.RoleOfficer, engine.RoleAuditor, engine.RoleAdmin} {
 		fmt.Fprintf(stdout, "  %-8s %s\n", role, tokens[role])
 	}
-	fmt.Fprintf(stdout, "\nTry:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '%s' %s/v1/preauth\n", tokens[engine.RolePayment], demoCurlEvent, app.URL)
+	fmt.Fprintf(stdout, "\nTry:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '%s' %s/v1/preauth\n", tokens[engine.RolePayment], demoCurlEvent(time.Now()), app.URL)
 	fmt.Fprintf(stdout, "  kcat -C -b %s -t %s -f '%%k %%h\\n%%s\\n\\n'\n  kcat -C -b %s -t %s -f '%%h\\n%%s\\n\\n'\n\n",
 		broker.Addr(), stream.DefaultDecisionsTopic, broker.Addr(), stream.DefaultDLQTopic)
 
@@ -97,8 +97,13 @@ func runDemo(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	})
 }
 
-// demoCurlEvent is the event the printed curl line sends.
-const demoCurlEvent = `{"id":"try_1","source":"api","kind":"recharge","occurred_at":"2026-04-22T17:08:14Z","payer":{"id":"usr_try","name":"John Smith","country":"US"},"beneficiary":{"msisdn":"+998901234567","name":"Alisher Karimov"},"destination":{"country":"UZ","operator":"beeline"},"amount":{"value":"10.00","currency":"USD"}}`
+// demoCurlEvent is the event the printed curl line sends, dated now: an
+// event older than the 7 days the windows keep behind the sample traffic
+// would be reviewed as window_saturated.
+func demoCurlEvent(now time.Time) string {
+	return `{"id":"try_1","source":"api","kind":"recharge","occurred_at":"` + now.UTC().Format(time.RFC3339) +
+		`","payer":{"id":"usr_try","name":"John Smith","country":"US"},"beneficiary":{"msisdn":"+998901234567","name":"Alisher Karimov"},"destination":{"country":"UZ","operator":"beeline"},"amount":{"value":"10.00","currency":"USD"}}`
+}
 
 func demoTokens(dir string) (map[string]string, error) {
 	store, err := engine.OpenStore(dir, engine.StoreOptions{})

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/qorovul/qorovul/engine"
 )
 
 // TestDemoOnce runs `qorovul demo --once` in-process on free ports: the
@@ -39,5 +45,24 @@ func TestDemoOnce(t *testing.T) {
 	}
 	if dlq == 0 || status != 1 {
 		t.Errorf("DLQ %d (want the malformed records), status changes %d (want 1)", dlq, status)
+	}
+}
+
+// TestDemoCurlEventAllowed: the event of the curl line the demo prints,
+// sent after the sample traffic as a newcomer would, is allowed with none
+// of its features flagged. Dated in the past, it fell behind the windows'
+// 7 days and was reviewed as window_saturated.
+func TestDemoCurlEventAllowed(t *testing.T) {
+	app := MustOpenApp(t, "")
+	if err := sendDemoTraffic(context.Background(), app.URL, app.Tokens[engine.RolePayment], io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(demoCurlEvent(time.Now())), &ev); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := app.MustPreauth(ev)
+	if d.Outcome != engine.OutcomeAllow || len(d.Reasons) != 0 || d.Features.Saturated {
+		t.Fatalf("the demo's curl event: %s %v, saturated %v; want allow and no reasons", d.Outcome, reasonCodes(d), d.Features.Saturated)
 	}
 }
