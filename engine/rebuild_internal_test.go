@@ -25,20 +25,13 @@ func BenchmarkLoadWindows(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { s.Close() }()
-	wb := s.db.NewWriteBatch()
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	step := window7d / rebuildEvents
-	for i := range rebuildEvents {
+	mustWriteRecords(b, s, rebuildEvents, func(i int) ([]byte, []byte) {
 		payer := i % 50_000
-		e := WindowEvent{At: t0 + int64(i)*step, PayerID: fmt.Sprintf("usr_%d", payer),
-			MSISDN: fmt.Sprintf("+99890%07d", payer*3+i%3), Token: fmt.Sprintf("tok_%d", payer), MicroUSD: 10_000_000}
-		if err := wb.Set(windowKey(e.At, fmt.Sprintf("evt_%d", i)), encodeWindow(&e)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := wb.Flush(); err != nil {
-		b.Fatal(err)
-	}
+		return windowRecord(fmt.Sprintf("evt_%d", i), WindowEvent{At: t0 + int64(i)*step, PayerID: fmt.Sprintf("usr_%d", payer),
+			MSISDN: fmt.Sprintf("+99890%07d", payer*3+i%3), Token: fmt.Sprintf("tok_%d", payer), MicroUSD: 10_000_000})
+	})
 	// Restart: the records are read back from Badger's tables.
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
@@ -73,16 +66,9 @@ func TestLoadWindowsLogsProgress(t *testing.T) {
 	}
 	defer s.Close()
 	const records = 200_000
-	wb := s.db.NewWriteBatch()
-	for i := range records {
-		e := WindowEvent{At: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli() + int64(i), PayerID: fmt.Sprint("usr_", i%100), MicroUSD: 1}
-		if err := wb.Set(windowKey(e.At, fmt.Sprint("evt_", i)), encodeWindow(&e)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := wb.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	mustWriteRecords(t, s, records, func(i int) ([]byte, []byte) {
+		return windowRecord(fmt.Sprint("evt_", i), WindowEvent{At: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli() + int64(i), PayerID: fmt.Sprint("usr_", i%100), MicroUSD: 1})
+	})
 	if n, err := s.LoadWindows(NewWindows(0)); err != nil || n != records {
 		t.Fatalf("LoadWindows = %d, %v", n, err)
 	}
@@ -116,8 +102,8 @@ func TestLoadWindowsAddsAsAddWould(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	span := int64(9 * 24 * time.Hour / time.Millisecond)
 	type record struct {
-		key []byte
-		e   WindowEvent
+		id string
+		e  WindowEvent
 	}
 	event := func(at int64) WindowEvent {
 		e := WindowEvent{At: at, PayerID: fmt.Sprint("usr_", rng.IntN(300)), MicroUSD: rng.Int64N(500_000_000)}
@@ -133,21 +119,13 @@ func TestLoadWindowsAddsAsAddWould(t *testing.T) {
 	recs := make([]record, 0, records+2)
 	for i := range records {
 		e := event(t0 + rng.Int64N(span))
-		recs = append(recs, record{windowKey(e.At, fmt.Sprintf("evt_%07d", i)), e})
+		recs = append(recs, record{fmt.Sprintf("evt_%07d", i), e})
 	}
 	// The newest record, and one exactly the retention before it: the
 	// oldest the rebuild reads.
 	newest := t0 + span
-	recs = append(recs, record{windowKey(newest, "evt_newest"), event(newest)}, record{windowKey(newest-window7d, "evt_edge"), event(newest - window7d)})
-	wb := s.db.NewWriteBatch()
-	for _, r := range recs {
-		if err := wb.Set(r.key, encodeWindow(&r.e)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := wb.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	recs = append(recs, record{"evt_newest", event(newest)}, record{"evt_edge", event(newest - window7d)})
+	mustWriteRecords(t, s, len(recs), func(i int) ([]byte, []byte) { return windowRecord(recs[i].id, recs[i].e) })
 
 	const maxPerKey = 64
 	loaded := NewWindows(maxPerKey)
@@ -156,7 +134,10 @@ func TestLoadWindowsAddsAsAddWould(t *testing.T) {
 		t.Fatal(err)
 	}
 	added := NewWindows(maxPerKey)
-	slices.SortFunc(recs, func(a, b record) int { return bytes.Compare(a.key, b.key) })
+	// In the order of their keys, as the rebuild reads them.
+	slices.SortFunc(recs, func(a, b record) int {
+		return bytes.Compare(windowKey(a.e.At, a.id), windowKey(b.e.At, b.id))
+	})
 	want := 0
 	for _, r := range recs {
 		if r.e.At >= newest-window7d {
@@ -203,19 +184,12 @@ func TestLoadWindowsRefusesCorruptRecord(t *testing.T) {
 	}
 	defer s.Close()
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	wb := s.db.NewWriteBatch()
-	for i := range 2 * loadChunk {
-		e := WindowEvent{At: t0 + int64(i), PayerID: fmt.Sprint("usr_", i%100), MicroUSD: 1}
-		if err := wb.Set(windowKey(e.At, fmt.Sprint("evt_", i)), encodeWindow(&e)); err != nil {
-			t.Fatal(err)
+	mustWriteRecords(t, s, 2*loadChunk+1, func(i int) ([]byte, []byte) {
+		if i == 2*loadChunk {
+			return windowKey(t0+int64(i), "evt_broken"), []byte{0x7f, 'u'}
 		}
-	}
-	if err := wb.Set(windowKey(t0+2*loadChunk, "evt_broken"), []byte{0x7f, 'u'}); err != nil {
-		t.Fatal(err)
-	}
-	if err := wb.Flush(); err != nil {
-		t.Fatal(err)
-	}
+		return windowRecord(fmt.Sprint("evt_", i), WindowEvent{At: t0 + int64(i), PayerID: fmt.Sprint("usr_", i%100), MicroUSD: 1})
+	})
 	n, err := s.LoadWindows(NewWindows(0))
 	if err == nil || !strings.Contains(err.Error(), "evt_broken") || !strings.Contains(err.Error(), "corrupt window record") {
 		t.Fatalf("LoadWindows = %d, %v; want the corrupt record named", n, err)
@@ -223,4 +197,25 @@ func TestLoadWindowsRefusesCorruptRecord(t *testing.T) {
 	if n != 2*loadChunk {
 		t.Fatalf("LoadWindows read %d records before the corrupt one, want %d", n, 2*loadChunk)
 	}
+}
+
+// mustWriteRecords writes n records straight into s's database in one
+// write batch, record(i) giving the i-th key and value.
+func mustWriteRecords(tb testing.TB, s *Store, n int, record func(i int) (key, value []byte)) {
+	tb.Helper()
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for i := range n {
+		if err := wb.Set(record(i)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// windowRecord is the key and value the pipeline writes for event id's e.
+func windowRecord(id string, e WindowEvent) (key, value []byte) {
+	return windowKey(e.At, id), encodeWindow(&e)
 }
