@@ -83,6 +83,9 @@ type PipelineConfig struct {
 	// the newest event time they have seen, so one event dated far ahead
 	// would age every real event out of them: such events are refused.
 	MaxFutureSkew time.Duration
+	// MaxSeenFilterBytes bounds the filter of decided ids
+	// (DefaultMaxSeenFilterBytes if 0; negative: no filter).
+	MaxSeenFilterBytes int
 }
 
 // Pipeline decides events, exactly once each, and makes every decision
@@ -133,6 +136,10 @@ type Pipeline struct {
 	// still in pending when the sequencer looks, so nothing is missed.
 	fresh atomic.Pointer[badger.Txn]
 	snap  *badger.Txn // the sequencer's
+
+	// seen knows every decided id (seen.go); nil reads every event's
+	// idempotency record from the store. Only the sequencer uses it.
+	seen *seenFilter
 
 	sinceprune int
 	rec        []byte // the committer's journal record buffer
@@ -228,6 +235,9 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	if cfg.MaxFutureSkew <= 0 {
 		cfg.MaxFutureSkew = DefaultMaxFutureSkew
 	}
+	if cfg.MaxSeenFilterBytes == 0 {
+		cfg.MaxSeenFilterBytes = DefaultMaxSeenFilterBytes
+	}
 	p := &Pipeline{
 		cfg:     cfg,
 		store:   cfg.Store,
@@ -249,6 +259,12 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	}
 	payers, numbers, tokens := p.windows.Keys()
 	cfg.Log.Info("window state rebuilt", "events", n, "payers", payers, "numbers", numbers, "tokens", tokens, "took", time.Since(start).Round(time.Millisecond))
+
+	if cfg.MaxSeenFilterBytes > 0 {
+		if p.seen, err = cfg.Store.loadSeen(cfg.MaxSeenFilterBytes, cfg.Log); err != nil {
+			return nil, fmt.Errorf("new pipeline: %w", err)
+		}
+	}
 
 	cfg.Store.piped.Store(true)
 	p.fresh.Store(cfg.Store.db.NewTransaction(false))
@@ -542,8 +558,17 @@ func (p *Pipeline) sequenceOne(it *item) {
 	// Not in flight: either decided and durable, or new. The committer
 	// publishes a snapshot after each commit and only then removes the
 	// batch's ids from pending, so this read sees them.
-	snap := p.snapshot()
-	stored, storedPrint, status, err := p.store.lookupIn(snap, id, it.decisionID)
+	var (
+		stored      []byte
+		storedPrint paymentPrint
+		status      string
+		err         error
+		snap        = p.snapshot()
+	)
+	h, hashed := seenHash(it.decisionID)
+	if p.seen == nil || !hashed || p.seen.mayHave(h) {
+		stored, storedPrint, status, err = p.store.lookupIn(snap, id, it.decisionID)
+	} // else the filter is certain: no decision of this id is stored
 	if err != nil {
 		p.finish(it, &Error{Code: EUNAVAILABLE, Message: "the store cannot be read; retry with the same event id", Err: fmt.Errorf("read decision %s: %w", id, err)})
 		return
@@ -598,6 +623,10 @@ func (p *Pipeline) sequenceOne(it *item) {
 	p.mu.Lock()
 	p.pending[id] = it
 	p.mu.Unlock()
+	if p.seen != nil && (!hashed || !p.seen.add(h)) {
+		p.cfg.Log.Warn("the id filter is full; every event's record is read from the store from now on", "filter_bytes", p.seen.bytes)
+		p.seen = nil
+	}
 	it.feat = p.windows.Apply(it.win)
 	p.scoreq <- it
 	p.commitq <- it
