@@ -24,6 +24,10 @@ var (
 	ErrBroken = errors.New("audit chain broken")
 	// ErrBatchDone means the batch was already committed or has failed.
 	ErrBatchDone = errors.New("batch is finished")
+	// ErrHeadNotWritten means a batch with DeferHead was committed without
+	// WriteHead after its last append: its txn holds entries past the
+	// stored head.
+	ErrHeadNotWritten = errors.New("batch head not written")
 )
 
 // maxNameLen bounds a ledger name.
@@ -260,6 +264,41 @@ type Batch struct {
 	n        int
 	err      error // set when a write into txn failed half way
 	finished bool
+	// deferHead: appends leave the head to WriteHead, which records
+	// headAt, the n it was written for.
+	deferHead bool
+	headAt    int
+}
+
+// DeferHead makes the batch's appends write only their entries: the head
+// is written once, by WriteHead, which must then be called into the same
+// txn after the last append and before txn commits; Commit refuses a batch
+// whose head was not written so. A batch of many entries is cheaper so: one
+// head write instead of one per entry.
+func (b *Batch) DeferHead() { b.deferHead = true }
+
+// WriteHead writes the head the batch's appends leave into txn (nothing if
+// there were none). Only for a batch with DeferHead.
+func (b *Batch) WriteHead(txn Txn) error {
+	if !b.deferHead {
+		return fmt.Errorf("write head %s: the batch writes its head with each append", b.l.name)
+	}
+	if b.finished || b.err != nil {
+		return fmt.Errorf("write head %s: %w", b.l.name, ErrBatchDone)
+	}
+	if b.n == 0 {
+		b.headAt = 0
+		return nil
+	}
+	if txn != b.txn {
+		return fmt.Errorf("write head %s: not the batch's txn", b.l.name)
+	}
+	if err := txn.Set(b.l.keys.head, encodeHead(b.head)); err != nil {
+		b.err = err
+		return fmt.Errorf("write head %s %d: %w", b.l.name, b.head.Seq, err)
+	}
+	b.headAt = b.n
+	return nil
 }
 
 // Begin starts a batch. Its first Append chains it onto the head stored in
@@ -283,7 +322,7 @@ func (b *Batch) Head() Head { return b.head }
 func (b *Batch) Len() int { return b.n }
 
 // Append fills e's Seq, Time, PrevHash and Hash, writes the entry and the new
-// head into txn and returns the completed entry. All appends of a batch must
+// head (unless DeferHead) into txn and returns the completed entry. All appends of a batch must
 // use the same read-write txn. The caller sets Kind (1-64 of a-z 0-9 . _ -),
 // Subject and Actor (UTF-8 without control characters) and Payload (one JSON
 // value; it is stored compacted), and leaves the other fields zero.
@@ -362,9 +401,11 @@ func (b *Batch) append(txn Txn, e Entry, compact bool) (Entry, error) {
 		b.err = err
 		return Entry{}, fmt.Errorf("append %s: write entry %d: %w", b.l.name, e.Seq, err)
 	}
-	if err := txn.Set(b.l.keys.head, encodeHead(next)); err != nil {
-		b.err = err
-		return Entry{}, fmt.Errorf("append %s: write head %d: %w", b.l.name, e.Seq, err)
+	if !b.deferHead {
+		if err := txn.Set(b.l.keys.head, encodeHead(next)); err != nil {
+			b.err = err
+			return Entry{}, fmt.Errorf("append %s: write head %d: %w", b.l.name, e.Seq, err)
+		}
 	}
 	b.head = next
 	b.n++
@@ -407,6 +448,10 @@ func (l *Ledger) Commit(b *Batch) error {
 	}
 	if b.finished || b.err != nil {
 		return fmt.Errorf("commit %s: %w", l.name, ErrBatchDone)
+	}
+	if b.deferHead && b.headAt != b.n {
+		b.finished = true
+		return fmt.Errorf("commit %s: %w", l.name, ErrHeadNotWritten)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

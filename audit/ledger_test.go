@@ -438,3 +438,86 @@ func TestBatch_AppendCompactStoresPayloadAsGiven(t *testing.T) {
 		t.Fatalf("verify = %+v, %v; want the entry %d reported", rep, err, seqs[2])
 	}
 }
+
+// TestBatch_DeferHead: a batch that writes its head once, after its last
+// append, leaves the same stored chain as one that writes it with each
+// append (a reopened ledger continues from it and Verify passes), and a
+// batch that never wrote it is refused at Commit.
+func TestBatch_DeferHead(t *testing.T) {
+	t.Run("WrittenOnce", func(t *testing.T) {
+		dir := t.TempDir()
+		clock := newClock()
+		db := MustOpenDB(t, dir)
+		l := MustOpenLedger(t, db, "audit", clock)
+		for batch := range 3 {
+			txn := db.NewTransaction(true)
+			b := l.Begin()
+			b.DeferHead()
+			for i := range 5 {
+				if _, err := b.Append(txn, decisionEntry(fmt.Sprintf("tx_%d_%d", batch, i), i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := b.WriteHead(txn); err != nil {
+				t.Fatal(err)
+			}
+			if err := txn.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Commit(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := l.Head()
+		if want.Seq != 15 {
+			t.Fatalf("head after 3 batches of 5 = %+v", want)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db = MustOpenDB(t, dir)
+		defer db.Close()
+		l = MustOpenLedger(t, db, "audit", clock)
+		if got := l.Head(); got != want {
+			t.Fatalf("reopened head = %+v, want %+v", got, want)
+		}
+		more := MustAppendBatch(t, db, l, "more", 2)
+		if more[0].Seq != 16 || more[0].PrevHash != want.Hash {
+			t.Fatalf("continued entry = %+v", more[0])
+		}
+		if rep := MustVerify(t, db, "audit"); rep.Entries != 17 {
+			t.Fatalf("entries = %d", rep.Entries)
+		}
+	})
+	t.Run("ErrHeadNotWritten", func(t *testing.T) {
+		db, l := MustOpen(t, "audit", newClock())
+		txn := db.NewTransaction(true)
+		defer txn.Discard()
+		b := l.Begin()
+		b.DeferHead()
+		if _, err := b.Append(txn, decisionEntry("tx_1", 1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.WriteHead(txn); err != nil {
+			t.Fatal(err)
+		}
+		// An append after WriteHead leaves the written head behind.
+		if _, err := b.Append(txn, decisionEntry("tx_2", 2)); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Commit(b); !errors.Is(err, audit.ErrHeadNotWritten) {
+			t.Fatalf("Commit = %v, want ErrHeadNotWritten", err)
+		}
+		if h := l.Head(); h.Seq != 0 {
+			t.Fatalf("head advanced to %+v", h)
+		}
+	})
+	t.Run("NotDeferred", func(t *testing.T) {
+		db, l := MustOpen(t, "audit", newClock())
+		txn := db.NewTransaction(true)
+		defer txn.Discard()
+		if err := l.Begin().WriteHead(txn); err == nil {
+			t.Fatal("WriteHead on a batch without DeferHead succeeded")
+		}
+	})
+}

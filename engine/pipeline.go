@@ -818,6 +818,7 @@ func (p *Pipeline) writeBatch(batch []*item) error {
 		txn.Discard()
 	}()
 	ab := p.store.audit.Begin()
+	ab.DeferHead() // one head write a batch, not one an entry
 	for _, it := range batch {
 		if it.err != nil {
 			return it.err
@@ -825,6 +826,9 @@ func (p *Pipeline) writeBatch(batch []*item) error {
 		if err := p.writeItem(txn, ab, it); err != nil {
 			return err
 		}
+	}
+	if err := ab.WriteHead(txn); err != nil {
+		return fmt.Errorf("commit batch: %w", err)
 	}
 	if err := p.store.commit(txn); err != nil {
 		if errors.Is(err, badger.ErrConflict) {
