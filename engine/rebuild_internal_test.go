@@ -19,26 +19,13 @@ import (
 // all of them into empty windows. It reports records rebuilt per second.
 func BenchmarkLoadWindows(b *testing.B) {
 	const rebuildEvents = 1_000_000
-	dir := b.TempDir()
-	s, err := OpenStore(dir, StoreOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { s.Close() }()
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	step := window7d / rebuildEvents
-	mustWriteRecords(b, s, rebuildEvents, func(i int) ([]byte, []byte) {
+	s := mustReopenedStore(b, rebuildEvents, func(i int) ([]byte, []byte) {
 		payer := i % 50_000
 		return windowRecord(fmt.Sprintf("evt_%d", i), WindowEvent{At: t0 + int64(i)*step, PayerID: fmt.Sprintf("usr_%d", payer),
 			MSISDN: fmt.Sprintf("+99890%07d", payer*3+i%3), Token: fmt.Sprintf("tok_%d", payer), MicroUSD: 10_000_000})
 	})
-	// Restart: the records are read back from Badger's tables.
-	if err := s.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if s, err = OpenStore(dir, StoreOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -213,6 +200,27 @@ func mustWriteRecords(tb testing.TB, s *Store, n int, record func(i int) (key, v
 	if err := wb.Flush(); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// mustReopenedStore writes n records into a new store, then closes and
+// reopens it, as a restart does, so that they are read back from Badger's
+// tables; the store is closed at the end of the test.
+func mustReopenedStore(tb testing.TB, n int, record func(i int) (key, value []byte)) *Store {
+	tb.Helper()
+	dir := tb.TempDir()
+	s, err := OpenStore(dir, StoreOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mustWriteRecords(tb, s, n, record)
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if s, err = OpenStore(dir, StoreOptions{}); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
 }
 
 // windowRecord is the key and value the pipeline writes for event id's e.

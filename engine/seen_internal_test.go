@@ -90,21 +90,9 @@ func TestSeenHash(t *testing.T) {
 // decisions loaded per second.
 func BenchmarkLoadSeen(b *testing.B) {
 	const decisions = 1_000_000
-	dir := b.TempDir()
-	s, err := OpenStore(dir, StoreOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { s.Close() }()
-	mustWriteRecords(b, s, decisions, func(i int) ([]byte, []byte) {
+	s := mustReopenedStore(b, decisions, func(i int) ([]byte, []byte) {
 		return []byte(prefixDecision + DecisionID(fmt.Sprint("tx_", i))), binary.AppendUvarint(nil, uint64(i+1))
 	})
-	if err := s.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if s, err = OpenStore(dir, StoreOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
