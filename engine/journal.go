@@ -77,6 +77,8 @@ type journal struct {
 	// the files may not hold what was appended (a failed fsync can drop
 	// the data it could not write), so nothing more is appended.
 	err error
+	// syncFile is fdatasync (tests stall it to watch what waits for it).
+	syncFile func(*os.File) error
 }
 
 // journalFile is one of the two files.
@@ -95,7 +97,7 @@ func openJournal(dir string, maxSize int64, checkpoint func() error) (*journal, 
 	if maxSize < journalHeaderSize+journalChunk {
 		maxSize = journalHeaderSize + journalChunk
 	}
-	j := &journal{maxSize: maxSize, checkpoint: checkpoint}
+	j := &journal{maxSize: maxSize, checkpoint: checkpoint, syncFile: fdatasync}
 	var replay [2][][]byte
 	for i := range j.files {
 		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("journal.%d", i)), os.O_RDWR|os.O_CREATE, 0o600)
@@ -284,7 +286,7 @@ func (j *journal) append(rec []byte) error {
 		j.err = fmt.Errorf("append to journal: %w", err)
 		return j.err
 	}
-	if err := fdatasync(jf.f); err != nil {
+	if err := j.syncFile(jf.f); err != nil {
 		j.err = fmt.Errorf("sync journal: %w", err)
 		return j.err
 	}
