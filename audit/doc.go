@@ -22,6 +22,11 @@
 //	}
 //	return ledger.Commit(b) // only now does the in-memory head advance
 //
+// A batch of many entries can write the head key once instead of with each
+// entry: call b.DeferHead() after Begin and b.WriteHead(txn) after the last
+// Append, before txn.Commit (the engine's committer does); Ledger.Commit
+// refuses such a batch whose head was not written after its last entry.
+//
 // A batch whose transaction is discarded or fails to commit is simply
 // dropped. A batch's first Append reads the stored head key inside the
 // transaction and chains onto it, so the chain follows the commit order even
