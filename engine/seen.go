@@ -10,7 +10,7 @@ import (
 )
 
 // DefaultMaxSeenFilterBytes bounds the memory of the pipeline's filter of
-// decided event ids (about 1.3 bytes per decision ever made): past it, the
+// decided event ids (1.25-2.5 bytes per decision ever made): past it, the
 // filter is dropped and every event's idempotency record is read from the
 // store, as before there was a filter.
 const DefaultMaxSeenFilterBytes = 256 << 20
