@@ -287,8 +287,7 @@ func (b *Batch) WriteHead(txn Txn) error {
 		return fmt.Errorf("write head %s: %w", b.l.name, ErrBatchDone)
 	}
 	if b.n == 0 {
-		b.headAt = 0
-		return nil
+		return nil // headAt is 0 already
 	}
 	if txn != b.txn {
 		return fmt.Errorf("write head %s: not the batch's txn", b.l.name)
@@ -322,10 +321,11 @@ func (b *Batch) Head() Head { return b.head }
 func (b *Batch) Len() int { return b.n }
 
 // Append fills e's Seq, Time, PrevHash and Hash, writes the entry and the new
-// head (unless DeferHead) into txn and returns the completed entry. All appends of a batch must
-// use the same read-write txn. The caller sets Kind (1-64 of a-z 0-9 . _ -),
-// Subject and Actor (UTF-8 without control characters) and Payload (one JSON
-// value; it is stored compacted), and leaves the other fields zero.
+// head (unless DeferHead) into txn and returns the completed entry. All
+// appends of a batch must use the same read-write txn. The caller sets Kind
+// (1-64 of a-z 0-9 . _ -), Subject and Actor (UTF-8 without control
+// characters) and Payload (one JSON value; it is stored compacted), and
+// leaves the other fields zero.
 //
 // An error from the arguments leaves txn untouched. An error from Badger
 // (badger.ErrTxnTooBig, for one) may leave txn half written: the caller must

@@ -623,8 +623,10 @@ func (p *Pipeline) sequenceOne(it *item) {
 	p.mu.Lock()
 	p.pending[id] = it
 	p.mu.Unlock()
-	if p.seen != nil && (!hashed || !p.seen.add(h)) {
-		p.cfg.Log.Warn("the id filter is full; every event's record is read from the store from now on", "filter_bytes", p.seen.bytes)
+	if p.seen != nil && !(hashed && p.seen.add(h)) {
+		// An id the filter cannot take would be a false "no" later.
+		p.cfg.Log.Warn("the id filter is dropped (full, or an id it cannot hash); every event's record is read from the store from now on",
+			"filter_bytes", p.seen.bytes, "hashed", hashed)
 		p.seen = nil
 	}
 	it.feat = p.windows.Apply(it.win)

@@ -74,14 +74,14 @@ func (f *seenFilter) grow(capacity int) bool {
 // seenHash is the filter's hash of a decision id ("dec_" and 24 hex digits
 // of SHA-256): its first 64 bits, already uniform. ok is false for an id of
 // another form.
-func seenHash(decisionID string) (h uint64, ok bool) {
+func seenHash[T string | []byte](decisionID T) (h uint64, ok bool) {
 	const prefix = "dec_"
-	if len(decisionID) < len(prefix)+16 || decisionID[:len(prefix)] != prefix {
+	if len(decisionID) < len(prefix)+16 || string(decisionID[:len(prefix)]) != prefix {
 		return 0, false
 	}
-	for _, c := range []byte(decisionID[len(prefix) : len(prefix)+16]) {
+	for i := len(prefix); i < len(prefix)+16; i++ {
 		var d byte
-		switch {
+		switch c := decisionID[i]; {
 		case '0' <= c && c <= '9':
 			d = c - '0'
 		case 'a' <= c && c <= 'f':
@@ -94,11 +94,18 @@ func seenHash(decisionID string) (h uint64, ok bool) {
 	return h, true
 }
 
-// probe returns the block index of h in a part of n blocks and the
-// generator of its bit positions.
-func probe(h uint64, n int) (block int, x uint64) {
-	hi, _ := bits.Mul64(h, uint64(n))
-	return int(hi), h*0x9e3779b97f4a7c15 | 1
+// block returns the block of h in p and the first state of the generator
+// of its bit positions (next).
+func (p *seenPart) block(h uint64) (*seenBlock, uint64) {
+	hi, _ := bits.Mul64(h, uint64(len(p.blocks)))
+	return &p.blocks[hi], h*0x9e3779b97f4a7c15 | 1
+}
+
+// next advances the generator x and returns a bit position in a block.
+func next(x *uint64) (word int, mask uint64) {
+	*x = *x*0xff51afd7ed558ccd + 0x632be59bd9b4e5bb
+	bit := *x >> 55 // the top 9 bits: 0..511
+	return int(bit >> 6), 1 << (bit & 63)
 }
 
 // add records h. It returns false when the filter would pass its memory
@@ -111,12 +118,10 @@ func (f *seenFilter) add(h uint64) bool {
 		}
 		p = f.parts[len(f.parts)-1]
 	}
-	i, x := probe(h, len(p.blocks))
-	b := &p.blocks[i]
+	b, x := p.block(h)
 	for range seenProbes {
-		x = x*0xff51afd7ed558ccd + 0x632be59bd9b4e5bb
-		bit := x >> 55 // the top 9 bits: 0..511
-		b[bit>>6] |= 1 << (bit & 63)
+		w, m := next(&x)
+		b[w] |= m
 	}
 	p.n++
 	return true
@@ -125,22 +130,21 @@ func (f *seenFilter) add(h uint64) bool {
 // mayHave reports whether h may have been added; false is certain.
 func (f *seenFilter) mayHave(h uint64) bool {
 	for _, p := range f.parts {
-		i, x := probe(h, len(p.blocks))
-		b := &p.blocks[i]
-		hit := true
-		for range seenProbes {
-			x = x*0xff51afd7ed558ccd + 0x632be59bd9b4e5bb
-			bit := x >> 55
-			if b[bit>>6]&(1<<(bit&63)) == 0 {
-				hit = false
-				break
-			}
-		}
-		if hit {
+		if p.has(h) {
 			return true
 		}
 	}
 	return false
+}
+
+func (p *seenPart) has(h uint64) bool {
+	b, x := p.block(h)
+	for range seenProbes {
+		if w, m := next(&x); b[w]&m == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // loadSeen fills a filter from every decision record in the store. It
@@ -155,14 +159,11 @@ func (s *Store) loadSeen(maxBytes int, log *slog.Logger) (*seenFilter, error) {
 	n := 0
 	start := time.Now()
 	err := s.db.View(func(txn *badger.Txn) error {
-		opt := badger.DefaultIteratorOptions
-		opt.Prefix = []byte(prefixDecision)
-		opt.PrefetchValues = false
-		it := txn.NewIterator(opt)
+		it := txn.NewIterator(prefixOptions(prefixDecision))
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			key := it.Item().Key()
-			h, ok := seenHash(string(key[len(prefixDecision):]))
+			h, ok := seenHash(key[len(prefixDecision):])
 			if !ok {
 				log.Warn("decision record of an unexpected form; every event's record is read from the store", "key", fmt.Sprintf("%q", key))
 				f = nil

@@ -655,11 +655,9 @@ func (s *Store) LoadWindows(w *Windows) (int, error) {
 	start := s.clock.Now()
 	next := start.Add(loadProgressEvery)
 	err := s.db.View(func(txn *badger.Txn) error {
-		opt := badger.DefaultIteratorOptions
-		opt.Prefix = []byte(prefixWindow)
 		// Values are read in place below: prefetching copies each one on
 		// a goroutine of its own, which made the rebuild take 40% longer.
-		opt.PrefetchValues = false
+		opt := prefixOptions(prefixWindow)
 		opt.Reverse = true
 		it := txn.NewIterator(opt)
 		it.Seek(append([]byte(prefixWindow), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
@@ -731,16 +729,22 @@ func (s *Store) LoadWindows(w *Windows) (int, error) {
 	return n, nil
 }
 
+// prefixOptions iterates the keys under prefix without prefetching their
+// values: a scan that reads only keys, or reads values in place.
+func prefixOptions(prefix string) badger.IteratorOptions {
+	opt := badger.DefaultIteratorOptions
+	opt.Prefix = []byte(prefix)
+	opt.PrefetchValues = false
+	return opt
+}
+
 // PruneWindows deletes window records older than Retention (plus a day of
 // slack) before the newest event time high, at most limit of them.
 func (s *Store) PruneWindows(high int64, limit int) (int, error) {
 	cutoff := windowKey(high-window7d-int64(24*time.Hour/time.Millisecond), "")
 	var keys [][]byte
 	err := s.db.View(func(txn *badger.Txn) error {
-		opt := badger.DefaultIteratorOptions
-		opt.Prefix = []byte(prefixWindow)
-		opt.PrefetchValues = false
-		it := txn.NewIterator(opt)
+		it := txn.NewIterator(prefixOptions(prefixWindow))
 		defer it.Close()
 		for it.Rewind(); it.Valid() && len(keys) < limit; it.Next() {
 			k := it.Item().KeyCopy(nil)
